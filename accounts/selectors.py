@@ -1,0 +1,20 @@
+"""Reads for accounts: who a bearer token belongs to."""
+import hashlib
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from .models import ApiToken
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_for_token(token: str) -> AbstractBaseUser | None:
+    """The active user owning an unrevoked token, or None."""
+    found = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return found.user if found else None

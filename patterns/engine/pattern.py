@@ -1,0 +1,294 @@
+"""Patterns (PRODUCT.md §2): parse, validate, compile to character classes and regexes.
+
+Validation names every problem before a token is spent; ``compile_pattern`` raises
+``PatternError`` carrying all of them. Issue codes are stable snake_case strings:
+``unknown_format``, ``unknown_anchor``, ``unknown_mode``, ``empty_pattern``,
+``too_many_parts``, ``part_too_long``, ``empty_class``, ``too_long_for_body``,
+``impossible`` and ``bad_regex``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from patterns.engine.automata import jackpot_probability
+from patterns.engine.distribution import BodyModel, body_model
+from patterns.engine.formats import Format, UnknownFormat, get_format
+
+MAX_PARTS = 8
+MAX_PART_LENGTH = 16
+ANCHORS = ("anywhere", "prefix", "suffix")
+MODES = ("words", "regex")
+FUZZY_GROUPS = ("O0o", "I1li", "Z2z", "E3", "A4", "S5s", "G6", "T7", "B8", "g9q")
+_FUZZY = {c: frozenset(group) for group in FUZZY_GROUPS for c in group}
+
+# How each format is named in messages, and what its alphabet lacks.
+_LABELS = {
+    "did:key": ("a did:key", "base58 has no 0, O, I, l"),
+    "solana": ("a solana address", "base58 has no 0, O, I, l"),
+    "ssh": ("an ssh key", "base64 has only A–Z, a–z, 0–9, + and /"),
+    "ssh-fp": ("an ssh-fp fingerprint", "base64 has only A–Z, a–z, 0–9, + and /"),
+    "onion": ("an onion address", "base32 has only a–z and 2–7"),
+}
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    """A pattern object of PRODUCT.md §9."""
+
+    pattern: str
+    format: str = "did:key"
+    case_insensitive: bool = False
+    fuzzy: bool = False
+    anchor: str = "anywhere"
+    mode: str = "words"
+
+
+@dataclass(frozen=True)
+class PatternIssue:
+    """One validation problem; ``message`` is a single line for a human."""
+
+    code: str
+    message: str
+    part: str | None = None
+    char: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be compiled; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: list[PatternIssue]) -> None:
+        super().__init__(issues[0].message)
+        self.issues = tuple(issues)
+
+
+@dataclass(frozen=True)
+class CompiledPattern:
+    """A validated pattern, ready for the matcher and the odds.
+
+    In regex mode ``parts`` is the one expression, ``classes`` is empty and ``regex`` is
+    the compiled expression. ``distinct`` pairs the regex of each distinct part with the
+    indexes of the parts it stands for; ``jackpot_regex`` has one group per part.
+    """
+
+    spec: PatternSpec
+    format: Format
+    parts: tuple[str, ...]
+    classes: tuple[tuple[frozenset[str], ...], ...]
+    any_part_regex: re.Pattern
+    part_regexes: tuple[re.Pattern, ...]
+    distinct: tuple[tuple[re.Pattern, tuple[int, ...]], ...]
+    jackpot_regex: re.Pattern
+    regex: re.Pattern | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.parts)
+
+    @property
+    def anchor(self) -> str:
+        return self.spec.anchor
+
+
+def char_class(char: str, alphabet: str, fuzzy: bool, case_insensitive: bool) -> frozenset[str]:
+    """The characters of ``alphabet`` that a pattern character matches (§2)."""
+    members = set(_base(char, fuzzy))
+    if case_insensitive:
+        members |= _base(_other_case(char), fuzzy)
+        members |= {_other_case(m) for m in members}
+    return frozenset(members) & frozenset(alphabet)
+
+
+def _base(char: str, fuzzy: bool) -> frozenset[str]:
+    return _FUZZY.get(char, frozenset(char)) if fuzzy else frozenset(char)
+
+
+def _other_case(char: str) -> str:
+    other = char.swapcase()
+    return other if len(other) == 1 else char
+
+
+def split_parts(pattern: str) -> list[str]:
+    return pattern.split()
+
+
+def validate(spec: PatternSpec) -> list[PatternIssue]:
+    """Every problem with ``spec``, most basic first; empty when it can be compiled."""
+    issues = _option_issues(spec)
+    if issues:
+        return issues
+    fmt = get_format(spec.format)
+    if spec.mode == "regex":
+        return _regex_issues(spec)
+    issues = _part_issues(spec, fmt)
+    return issues or _impossible_issues(spec, fmt)
+
+
+def _option_issues(spec: PatternSpec) -> list[PatternIssue]:
+    issues = []
+    try:
+        get_format(spec.format)
+    except UnknownFormat as exc:
+        issues.append(PatternIssue("unknown_format", str(exc)))
+    if spec.anchor not in ANCHORS:
+        issues.append(PatternIssue("unknown_anchor", f"unknown anchor {spec.anchor!r}; choose one of {', '.join(ANCHORS)}"))
+    if spec.mode not in MODES:
+        issues.append(PatternIssue("unknown_mode", f"unknown mode {spec.mode!r}; choose one of {', '.join(MODES)}"))
+    if not isinstance(spec.pattern, str) or not spec.pattern.strip():
+        issues.append(PatternIssue("empty_pattern", "the pattern is empty; type at least one part"))
+    return issues
+
+
+def _regex_issues(spec: PatternSpec) -> list[PatternIssue]:
+    try:
+        re.compile(spec.pattern)
+    except re.error as exc:
+        where = f" at position {exc.pos}" if exc.pos is not None else ""
+        return [PatternIssue("bad_regex", f"the regular expression does not compile: {exc.msg}{where}")]
+    return []
+
+
+def _part_issues(spec: PatternSpec, fmt: Format) -> list[PatternIssue]:
+    parts = split_parts(spec.pattern)
+    issues = []
+    if len(parts) > MAX_PARTS:
+        issues.append(PatternIssue("too_many_parts", f"the pattern has {len(parts)} parts; at most {MAX_PARTS} are allowed"))
+    for part in parts:
+        if len(part) > MAX_PART_LENGTH:
+            issues.append(PatternIssue("part_too_long", f"'{part}' is {len(part)} characters long; a part may have at most {MAX_PART_LENGTH}", part))
+        issues.extend(_class_issues(spec, fmt, part))
+    total = sum(map(len, parts))
+    if total > fmt.body_length:
+        issues.append(PatternIssue("too_long_for_body", f"the parts have {total} characters together but {_LABELS[fmt.name][0]} body has only {fmt.body_length}"))
+    return issues
+
+
+def _class_issues(spec: PatternSpec, fmt: Format, part: str) -> list[PatternIssue]:
+    issues = []
+    for char in dict.fromkeys(part):
+        if not char_class(char, fmt.alphabet, spec.fuzzy, spec.case_insensitive):
+            label, lacks = _LABELS[fmt.name]
+            message = f"'{char}' never appears in {label} ({lacks}); {_fix(spec, fmt, char)}"
+            issues.append(PatternIssue("empty_class", message, part, char))
+    return issues
+
+
+def _fix(spec: PatternSpec, fmt: Format, char: str) -> str:
+    """The option (or options) that would make ``char`` match something."""
+    for fuzzy, case, words in ((True, spec.case_insensitive, "fuzzy"),
+                               (spec.fuzzy, True, "case-insensitive"),
+                               (True, True, "fuzzy and case-insensitive")):
+        if (fuzzy, case) == (spec.fuzzy, spec.case_insensitive):
+            continue
+        members = char_class(char, fmt.alphabet, fuzzy, case)
+        if members:
+            return f"turn on {words} to match {_or_list(members)}"
+    return "no option makes it match; remove it"
+
+
+def _or_list(chars: frozenset[str]) -> str:
+    return " or ".join(f"'{c}'" for c in sorted(chars))
+
+
+def part_classes(spec: PatternSpec, fmt: Format) -> tuple[tuple[frozenset[str], ...], ...]:
+    return tuple(
+        tuple(char_class(c, fmt.alphabet, spec.fuzzy, spec.case_insensitive) for c in part)
+        for part in split_parts(spec.pattern)
+    )
+
+
+def _impossible_issues(spec: PatternSpec, fmt: Format) -> list[PatternIssue]:
+    """A jackpot of probability 0: name the position that rules it out, if one does."""
+    model = body_model(fmt.name)
+    classes = part_classes(spec, fmt)
+    parts = split_parts(spec.pattern)
+    issues = _anchored_position_issues(spec, fmt, model, parts, classes)
+    if issues or jackpot_probability(model, list(classes), spec.anchor) > 0:
+        return issues
+    label = _LABELS[fmt.name][0]
+    return [PatternIssue("impossible", f"this pattern can never be an exact match in {label}: its body cannot hold these characters in these places")]
+
+
+def _anchored_position_issues(spec: PatternSpec, fmt: Format, model: BodyModel,
+                              parts: list[str], classes: tuple) -> list[PatternIssue]:
+    label = _LABELS[fmt.name][0]
+    if spec.anchor == "prefix":
+        for j, (char, cls) in enumerate(zip(parts[0], classes[0])):
+            if not cls & model.support[j]:
+                where = "starts with" if j == 0 else f"has at position {j + 1}"
+                allowed = _describe(model.support[j], fmt.alphabet)
+                return [PatternIssue("impossible", f"{label} body never {where} '{char}' (only {allowed})", parts[0], char)]
+    if spec.anchor == "suffix":
+        part = parts[-1]
+        for i, (char, cls) in enumerate(zip(reversed(part), reversed(classes[-1]))):
+            if not cls & model.end_support[i]:
+                where = "ends with" if i == 0 else f"has {i + 1} characters from its end"
+                allowed = _describe(model.end_support[i], fmt.alphabet)
+                return [PatternIssue("impossible", f"{label} body never {where} '{char}' (only {allowed})", part, char)]
+    return []
+
+
+def _describe(chars: frozenset[str], alphabet: str) -> str:
+    """Characters as runs of the alphabet's order: "e–w", "'a', 'i', 'q' or 'y'"."""
+    runs: list[list[str]] = []
+    for char in alphabet:
+        if char not in chars:
+            continue
+        if runs and alphabet.index(runs[-1][-1]) + 1 == alphabet.index(char):
+            runs[-1].append(char)
+        else:
+            runs.append([char])
+    pieces = [f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(f"'{c}'" for c in r) for r in runs]
+    return ", ".join(pieces)
+
+
+def compile_pattern(spec: PatternSpec) -> CompiledPattern:
+    """Validate and compile; raises PatternError naming every problem."""
+    issues = validate(spec)
+    if issues:
+        raise PatternError(issues)
+    return _compile(spec)
+
+
+@lru_cache(maxsize=256)
+def _compile(spec: PatternSpec) -> CompiledPattern:
+    fmt = get_format(spec.format)
+    if spec.mode == "regex":
+        return _compile_regex(spec, fmt)
+    parts = tuple(split_parts(spec.pattern))
+    classes = part_classes(spec, fmt)
+    sources = [_part_source(cls) for cls in classes]
+    distinct = {src: tuple(i for i, s in enumerate(sources) if s == src) for src in sources}
+    return CompiledPattern(
+        spec, fmt, parts, classes,
+        any_part_regex=re.compile("|".join(distinct)),
+        part_regexes=tuple(re.compile(s) for s in sources),
+        distinct=tuple((re.compile(s), idx) for s, idx in distinct.items()),
+        jackpot_regex=re.compile(_anchored(".*?".join(f"({s})" for s in sources), spec.anchor), re.S),
+    )
+
+
+def _compile_regex(spec: PatternSpec, fmt: Format) -> CompiledPattern:
+    regex = re.compile(spec.pattern)
+    return CompiledPattern(
+        spec, fmt, (spec.pattern,), (),
+        any_part_regex=regex, part_regexes=(regex,), distinct=((regex, (0,)),),
+        jackpot_regex=re.compile(_anchored(f"({spec.pattern})", spec.anchor), re.S),
+        regex=regex,
+    )
+
+
+def _part_source(classes: tuple[frozenset[str], ...]) -> str:
+    return "".join(
+        re.escape(next(iter(cls))) if len(cls) == 1 else "[" + "".join(re.escape(c) for c in sorted(cls)) + "]"
+        for cls in classes
+    )
+
+
+def _anchored(source: str, anchor: str) -> str:
+    return {"prefix": rf"\A(?:{source})", "suffix": rf"(?:{source})\Z"}.get(anchor, source)

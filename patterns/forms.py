@@ -1,0 +1,34 @@
+"""The pattern form of /app: parses the browser's fields into a PatternSpec."""
+from django import forms
+
+from patterns.engine.pattern import PatternSpec
+
+FORMAT_CHOICES = [
+    ("did:key", "did:key"),
+    ("solana", "Solana address"),
+    ("ssh", "SSH public key"),
+    ("ssh-fp", "SSH fingerprint"),
+    ("onion", "Tor onion (v3)"),
+]
+ANCHOR_CHOICES = [("anywhere", "anywhere"), ("prefix", "at the start"), ("suffix", "at the end")]
+MODE_CHOICES = [("words", "words"), ("regex", "regular expression")]
+
+
+class PatternForm(forms.Form):
+    pattern = forms.CharField(max_length=400, widget=forms.TextInput(attrs={"placeholder": "GO BE AWE SOME", "autocomplete": "off", "spellcheck": "false"}))
+    format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="did:key")
+    anchor = forms.ChoiceField(choices=ANCHOR_CHOICES, initial="anywhere")
+    mode = forms.ChoiceField(choices=MODE_CHOICES, initial="words")
+    case_insensitive = forms.BooleanField(required=False, label="case-insensitive")
+    fuzzy = forms.BooleanField(required=False, label="fuzzy (0↔O, 1↔l, 3↔E …)")
+
+    def to_spec(self) -> PatternSpec:
+        data = self.cleaned_data
+        return PatternSpec(
+            pattern=data["pattern"],
+            format=data["format"],
+            case_insensitive=data["case_insensitive"],
+            fuzzy=data["fuzzy"],
+            anchor=data["anchor"],
+            mode=data["mode"],
+        )

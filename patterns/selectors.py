@@ -1,0 +1,50 @@
+"""Reads for patterns: validation and odds priced with this deployment's settings."""
+from django.conf import settings
+from django.core.cache import cache
+
+from patterns.engine import odds
+from patterns.engine.pattern import CompiledPattern, PatternError, PatternIssue, PatternSpec, compile_pattern
+
+POOL_RATE_CACHE_KEY = "grind:pool_keys_per_second"
+DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
+IMPOSSIBLE_CODES = frozenset({"impossible"})
+
+
+class InvalidPattern(ValueError):
+    """A pattern the engine refuses; ``status`` is 422 when it is valid but can never match."""
+
+    def __init__(self, issues: list[PatternIssue]) -> None:
+        super().__init__(issues[0].message)
+        self.issues = issues
+        self.code = issues[0].code
+        self.status = 422 if all(issue.code in IMPOSSIBLE_CODES for issue in issues) else 400
+
+
+def compile_or_raise(spec: PatternSpec) -> CompiledPattern:
+    try:
+        return compile_pattern(spec)
+    except PatternError as exc:
+        raise InvalidPattern(list(exc.issues)) from exc
+
+
+def pool_keys_per_second() -> float:
+    """The grinding rate of the worker pool, as last measured, else a per-worker estimate."""
+    return cache.get(POOL_RATE_CACHE_KEY) or DEFAULT_KEYS_PER_SECOND_PER_WORKER * settings.GRIND_POOL_WORKERS
+
+
+def dollars_per_token() -> float:
+    """The price of a token in the cheapest-per-token pack, for 'expected dollars' figures."""
+    packs = settings.TOKEN_PACKS.values()
+    return min(pack["price_cents"] / 100 / pack["tokens"] for pack in packs)
+
+
+def estimate(spec: PatternSpec, budget: int | None = None) -> dict:
+    """The odds JSON of PRODUCT.md §4/§9 for this deployment's pull budget and prices."""
+    compiled = compile_or_raise(spec)
+    return odds.estimate(
+        compiled,
+        budget=budget or settings.PULL_BUDGET_KEYS,
+        keys_per_second=pool_keys_per_second(),
+        pull_cost_tokens=settings.PULL_COST_TOKENS,
+        dollars_per_token=dollars_per_token(),
+    )

@@ -1,0 +1,30 @@
+"""/app: the pattern form with live odds (htmx partial), usable without JavaScript."""
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import selectors
+from .forms import PatternForm
+
+
+def odds_context(form: PatternForm) -> dict:
+    """Validate the form's pattern and, when it is valid, its odds for one pull."""
+    if not form.is_bound:
+        return {}
+    if not form.is_valid():
+        return {"form_errors": [error for errors in form.errors.values() for error in errors]}
+    try:
+        return {"odds": selectors.estimate(form.to_spec())}
+    except selectors.InvalidPattern as exc:
+        return {"issues": exc.issues}
+
+
+def app_page(request: HttpRequest) -> HttpResponse:
+    form = PatternForm(request.GET or None)
+    context = {"form": form, "pull_cost": settings.PULL_COST_TOKENS, **odds_context(form)}
+    return render(request, "patterns/app.html", context)
+
+
+def odds_partial(request: HttpRequest) -> HttpResponse:
+    form = PatternForm(request.POST)
+    return render(request, "patterns/_odds.html", odds_context(form))

@@ -1,0 +1,77 @@
+"""JSON endpoints for pulls (PRODUCT.md §9); owner-only, anything else is 404."""
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from patterns.schemas import PatternIn
+from vanikeys_site.api import ApiError, throttles
+
+from . import selectors, services
+
+router = Router(tags=["pulls"])
+
+
+class ExecuteIn(PatternIn):
+    count: int = Field(default=1, description="1 for a pull, 10 for a 10× pull (one debit).")
+
+
+class HistoryQuery(Schema):
+    page: int = Field(default=1, ge=1, le=10**6)
+    page_size: int = Field(default=20, ge=1, le=100)
+    min_score: int | None = Field(default=None, ge=0, le=8)
+    jackpot: bool | None = None
+
+
+@router.post("execute", response={202: dict}, throttle=throttles(settings.THROTTLE_PULL_RATE))
+def execute(request: HttpRequest, payload: ExecuteIn):
+    try:
+        pulls = services.request_pulls(user=request.auth, spec=payload.to_spec(), count=payload.count)
+    except services.PullRefused as exc:
+        raise ApiError(exc.status, exc.code, str(exc)) from exc
+    first = pulls[0]
+    return Status(202, {"id": first.pk, "status": first.status, "ids": [pull.pk for pull in pulls], "batch": first.batch})
+
+
+@router.get("history")
+def history(request: HttpRequest, filters: Query[HistoryQuery]) -> dict:
+    pulls = selectors.history(request.auth, min_score=filters.min_score, jackpot=filters.jackpot)
+    count = pulls.count()
+    start = (filters.page - 1) * filters.page_size
+    items = [selectors.pull_as_dict(pull) for pull in pulls[start : start + filters.page_size]]
+    pages = max(1, -(-count // filters.page_size))
+    return {"items": items, "count": count, "page": filters.page, "pages": pages}
+
+
+@router.get("{int:pull_id}")
+def detail(request: HttpRequest, pull_id: int) -> dict:
+    return selectors.pull_as_dict(selectors.pull_for_owner(request.auth, pull_id))
+
+
+@router.get("{int:pull_id}/key")
+def private_key(request: HttpRequest, pull_id: int) -> dict:
+    pull, exports = selectors.private_key_for_owner(request.auth, pull_id)
+    return {"id": pull.pk, "address": pull.address, "format": pull.format, "private_key": exports}
+
+
+@router.delete("{int:pull_id}/key", response={204: None})
+def erase_key(request: HttpRequest, pull_id: int):
+    services.erase_key(request.auth, pull_id)
+    return Status(204, None)
+
+
+@router.post("{int:pull_id}/keep")
+def keep(request: HttpRequest, pull_id: int) -> dict:
+    return selectors.pull_as_dict(services.keep_key(request.auth, pull_id))
+
+
+@router.post("{int:pull_id}/share")
+def share(request: HttpRequest, pull_id: int) -> dict:
+    pull = services.share(request.auth, pull_id)
+    return {"id": pull.pk, "share_url": request.build_absolute_uri(f"/s/{pull.share_token}")}
+
+
+@router.delete("{int:pull_id}/share", response={204: None})
+def unshare(request: HttpRequest, pull_id: int):
+    services.unshare(request.auth, pull_id)
+    return Status(204, None)

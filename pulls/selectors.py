@@ -1,0 +1,105 @@
+"""Reads for pulls: owner-only lookups, history, the public view of a result."""
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.http import Http404
+
+from patterns.engine import keys
+
+from . import custody
+from .models import Pull
+
+
+class PullNotFound(Http404):
+    """No such pull for this user: missing, someone else's, or its key is gone (all 404)."""
+
+
+def pull_for_owner(
+    user: AbstractBaseUser, pull_id: int, *, with_key: bool = False, finished: bool = False
+) -> Pull:
+    pulls = Pull.objects.filter(pk=pull_id, user=user)
+    if with_key:
+        pulls = pulls.filter(encrypted_seed__isnull=False)
+    if finished:
+        pulls = pulls.filter(status=Pull.Status.DONE)
+    pull = pulls.first()
+    if pull is None:
+        raise PullNotFound("No such pull.")
+    return pull
+
+
+def shared_pull(share_token: str) -> Pull:
+    pull = Pull.objects.filter(share_token=share_token, status=Pull.Status.DONE).first() if share_token else None
+    if pull is None:
+        raise PullNotFound("No such shared pull.")
+    return pull
+
+
+def history(user: AbstractBaseUser, *, min_score: int | None = None, jackpot: bool | None = None) -> QuerySet[Pull]:
+    pulls = Pull.objects.filter(user=user).order_by("-created_at", "-id")
+    if min_score is not None:
+        pulls = pulls.filter(score__gte=min_score)
+    if jackpot is not None:
+        pulls = pulls.filter(jackpot=jackpot)
+    return pulls
+
+
+def batch_for_owner(user: AbstractBaseUser, batch: str) -> list[Pull]:
+    """The pulls of one 10× pull, best first."""
+    pulls = list(Pull.objects.filter(user=user, batch=batch))
+    return sorted(pulls, key=lambda pull: (pull.jackpot, pull.score or 0, len(pull.bonus)), reverse=True)
+
+
+def private_key_for_owner(user: AbstractBaseUser, pull_id: int) -> tuple[Pull, dict]:
+    """Every §1 encoding of the pull's private key; 404 once the key is erased."""
+    pull = pull_for_owner(user, pull_id, with_key=True)
+    seed = custody.open_seed(pull.encrypted_seed)
+    return pull, keys.export_private_key(seed, pull.format)
+
+
+def key_files_for_owner(user: AbstractBaseUser, pull_id: int) -> tuple[Pull, dict[str, str | bytes]]:
+    """The key as files (filename → content), for the reveal panel and downloads."""
+    pull = pull_for_owner(user, pull_id, with_key=True)
+    return pull, keys.files_for_export(custody.open_seed(pull.encrypted_seed), pull.format)
+
+
+def public_result(pull: Pull) -> dict | None:
+    if pull.status != Pull.Status.DONE:
+        return None
+    return {
+        "address": pull.address,
+        "body": pull.body,
+        "score": pull.score,
+        "n": pull.n,
+        "jackpot": pull.jackpot,
+        "matches": pull.matches,
+        "missing": pull.missing,
+        "bonus": pull.bonus,
+    }
+
+
+def pull_as_dict(pull: Pull) -> dict:
+    """The API's view of a pull (PRODUCT.md §9): status, progress and the result."""
+    return {
+        "id": pull.pk,
+        "number": pull.number,
+        "status": pull.status,
+        "pattern": {
+            "pattern": pull.pattern,
+            "format": pull.format,
+            "case_insensitive": pull.case_insensitive,
+            "fuzzy": pull.fuzzy,
+            "anchor": pull.anchor,
+            "mode": pull.mode,
+        },
+        "progress": {"keys_tried": pull.keys_tried, "budget": pull.budget},
+        "result": public_result(pull),
+        "paid_with": pull.paid_with,
+        "tokens_spent": pull.tokens_spent,
+        "refunded": pull.refunded,
+        "failure_reason": pull.failure_reason,
+        "key_available": pull.has_key,
+        "key_kept": pull.key_kept,
+        "shared": bool(pull.share_token),
+        "created_at": pull.created_at,
+        "finished_at": pull.finished_at,
+    }

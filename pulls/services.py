@@ -1,0 +1,230 @@
+"""Writes for pulls: start (pay + record, one transaction), run, finish or fail (refund),
+and the custody actions on a pull's private key."""
+import logging
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from economy import services as economy
+from patterns.engine import grinder
+from patterns.engine.pattern import PatternSpec, compile_pattern
+from patterns.selectors import InvalidPattern, compile_or_raise
+
+from . import custody
+from .models import Pull
+from .selectors import pull_for_owner
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 0.25
+BATCH_SIZES = (1, 10)
+
+
+class PullRefused(Exception):
+    """A pull that was not started, with the HTTP status and code that say why."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def request_pulls(*, user: AbstractBaseUser, spec: PatternSpec, count: int = 1) -> list[Pull]:
+    """Check the pattern, pay and queue; every refusal is a PullRefused and changes nothing."""
+    if count not in BATCH_SIZES:
+        raise PullRefused(400, "bad_request", "A pull is 1 or 10 at a time.")
+    try:
+        compile_or_raise(spec)
+        return pull_start(user=user, spec=spec, count=count)
+    except InvalidPattern as exc:
+        raise PullRefused(exc.status, exc.code, str(exc)) from exc
+    except economy.InsufficientTokens as exc:
+        raise PullRefused(402, "insufficient_tokens", str(exc)) from exc
+    except economy.SpendingLimitExceeded as exc:
+        raise PullRefused(402, "spending_limit", str(exc)) from exc
+
+
+def pull_start(*, user: AbstractBaseUser, spec: PatternSpec, count: int = 1) -> list[Pull]:
+    """Pay for ``count`` pulls of ``spec`` and record them as queued, in one transaction.
+
+    The pattern must already compile. Raises economy's InsufficientTokens or
+    SpendingLimitExceeded, in which case nothing is recorded. The grinding tasks are
+    queued only once the transaction commits.
+    """
+    if count not in BATCH_SIZES:
+        raise ValueError(f"A pull is 1 or 10 keys' worth, not {count}.")
+    batch = uuid.uuid4().hex
+    with transaction.atomic():
+        spend = economy.spend_for_pull(user, count=count, reference=f"pulls:{batch}")
+        first_number = (Pull.objects.filter(user=user).aggregate(last=Max("number"))["last"] or 0) + 1
+        pulls = [
+            Pull.objects.create(
+                user=user,
+                number=first_number + index,
+                batch=batch,
+                batch_size=count,
+                pattern=spec.pattern,
+                format=spec.format,
+                case_insensitive=spec.case_insensitive,
+                fuzzy=spec.fuzzy,
+                anchor=spec.anchor,
+                mode=spec.mode,
+                budget=settings.PULL_BUDGET_KEYS,
+                paid_with="free" if spend.free else "tokens",
+                tokens_spent=spend.tokens // count,
+                spend_entry_id=spend.entry_id,
+            )
+            for index in range(count)
+        ]
+        transaction.on_commit(lambda: enqueue(pulls))
+    return pulls
+
+
+def enqueue(pulls: list[Pull]) -> None:
+    from .tasks import run_pull
+
+    for pull in pulls:
+        run_pull.delay(pull.pk)
+
+
+def spec_of(pull: Pull) -> PatternSpec:
+    return PatternSpec(
+        pattern=pull.pattern,
+        format=pull.format,
+        case_insensitive=pull.case_insensitive,
+        fuzzy=pull.fuzzy,
+        anchor=pull.anchor,
+        mode=pull.mode,
+    )
+
+
+def pull_begin(pull_id: int) -> Pull | None:
+    """Mark a queued (or redelivered running) pull as running; None when already settled."""
+    claimed = Pull.objects.filter(pk=pull_id, status__in=[Pull.Status.QUEUED, Pull.Status.RUNNING]).update(
+        status=Pull.Status.RUNNING, started_at=timezone.now(), keys_tried=0
+    )
+    return Pull.objects.get(pk=pull_id) if claimed else None
+
+
+def pull_progress(pull_id: int, keys_tried: int) -> None:
+    Pull.objects.filter(pk=pull_id, status=Pull.Status.RUNNING).update(keys_tried=keys_tried)
+
+
+def execute_pull(pull_id: int) -> Pull | None:
+    """Grind one pull's budget and store its best key; any failure refunds it."""
+    pull = pull_begin(pull_id)
+    if pull is None:
+        return None
+    try:
+        compiled = compile_pattern(spec_of(pull))
+        outcome = grinder.grind(
+            compiled,
+            budget=pull.budget,
+            progress=lambda progress: pull_progress(pull_id, progress.keys_tried),
+            progress_every=PROGRESS_EVERY_SECONDS,
+        )
+    except Exception:
+        log.exception("pull %s failed while grinding", pull_id)
+        return pull_fail(pull_id, "The grinder failed on our side.")
+    return pull_finish(pull_id, outcome)
+
+
+def pull_finish(pull_id: int, outcome: grinder.GrindResult) -> Pull:
+    """Store the public result and the sealed seed of the best key."""
+    best = outcome.best
+    match = best.match
+    with transaction.atomic():
+        pull = Pull.objects.select_for_update().get(pk=pull_id)
+        pull.status = Pull.Status.DONE
+        pull.keys_tried = outcome.keys_tried
+        pull.finished_at = timezone.now()
+        pull.address = best.address
+        pull.body = best.body
+        pull.score = match.score
+        pull.n = match.n
+        pull.jackpot = match.jackpot
+        pull.matches = [{"part": part, "position": position} for part, position in match.matches]
+        pull.missing = list(match.missing)
+        pull.bonus = list(match.bonus)
+        pull.encrypted_seed = custody.seal_seed(best.seed)
+        pull.save()
+    return pull
+
+
+def pull_fail(pull_id: int, reason: str) -> Pull:
+    """Mark a pull failed and give back what it cost (a free pull or its tokens), once."""
+    with transaction.atomic():
+        pull = Pull.objects.select_for_update().get(pk=pull_id)
+        if pull.status == Pull.Status.FAILED:
+            return pull
+        pull.status = Pull.Status.FAILED
+        pull.failure_reason = reason
+        pull.finished_at = timezone.now()
+        refund_spend(pull, f"Automatic refund: {reason}")
+        pull.refunded = True
+        pull.save()
+    return pull
+
+
+def refund_spend(pull: Pull, reason: str) -> None:
+    """Give back what one pull cost: the whole spend for a single pull (its free pull or
+    tokens), this pull's share for one of a 10× pull. Each is applied at most once."""
+    reference = f"pull:{pull.pk}"
+    if pull.batch_size == 1:
+        spend = economy.Spend(
+            user_id=pull.user_id,
+            entry_id=pull.spend_entry_id,
+            free=pull.paid_with == "free",
+            tokens=pull.tokens_spent,
+            day=pull.created_at.astimezone(dt_timezone.utc).date(),
+        )
+        economy.refund_pull_spend(spend, reference, reason)
+    else:
+        economy.refund(pull.user, pull.tokens_spent, reference, reason, idempotency_key=f"refund:{reference}")
+
+
+def keep_key(user: AbstractBaseUser, pull_id: int) -> Pull:
+    pull = pull_for_owner(user, pull_id, with_key=True)
+    Pull.objects.filter(pk=pull.pk).update(key_kept=True)
+    pull.key_kept = True
+    return pull
+
+
+def erase_key(user: AbstractBaseUser, pull_id: int) -> Pull:
+    pull = pull_for_owner(user, pull_id, with_key=True)
+    Pull.objects.filter(pk=pull.pk).update(encrypted_seed=None, key_erased_at=timezone.now())
+    pull.encrypted_seed = None
+    return pull
+
+
+def share(user: AbstractBaseUser, pull_id: int) -> Pull:
+    """Give a finished pull a public, unguessable share URL (idempotent)."""
+    pull = pull_for_owner(user, pull_id, finished=True)
+    if not pull.share_token:
+        pull.share_token = secrets.token_urlsafe(32)
+        Pull.objects.filter(pk=pull.pk, share_token__isnull=True).update(share_token=pull.share_token)
+        pull.refresh_from_db(fields=["share_token"])
+    return pull
+
+
+def unshare(user: AbstractBaseUser, pull_id: int) -> Pull:
+    pull = pull_for_owner(user, pull_id)
+    Pull.objects.filter(pk=pull.pk).update(share_token=None)
+    pull.share_token = None
+    return pull
+
+
+def erase_expired_keys(now: datetime | None = None) -> int:
+    """Erase the private keys of pulls not kept within the configured hours; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.UNKEPT_KEY_TTL_HOURS)
+    return Pull.objects.filter(
+        key_kept=False, encrypted_seed__isnull=False, created_at__lt=cutoff
+    ).update(encrypted_seed=None, key_erased_at=now)

@@ -1,0 +1,28 @@
+"""Factories and checks for economy tests. Balances are only ever made through services."""
+import factory
+
+from economy import services
+from economy.models import LedgerEntry, Wallet
+from tests.factories import UserFactory
+
+
+class FundedUserFactory(UserFactory):
+    """A user whose wallet starts with ``tokens`` (a purchase entry), e.g. FundedUserFactory(tokens=250)."""
+
+    @factory.post_generation
+    def tokens(user, create, extracted, **kwargs):
+        if create and extracted:
+            services.credit(user, extracted, LedgerEntry.Kind.PURCHASE, "test:funding")
+
+
+def assert_ledger_consistent(user) -> None:
+    """The §7 invariants for one user: never negative, balance = sum of entries, an unbroken chain."""
+    wallet = Wallet.objects.get(user=user)
+    running = 0
+    for entry in LedgerEntry.objects.filter(user=user).order_by("id"):
+        assert entry.balance_before == running, f"entry #{entry.pk} starts from {entry.balance_before}, not {running}"
+        assert entry.balance_after == entry.balance_before + entry.amount
+        assert entry.balance_after >= 0
+        running = entry.balance_after
+    assert wallet.balance >= 0
+    assert wallet.balance == running

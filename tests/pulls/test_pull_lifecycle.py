@@ -1,0 +1,188 @@
+"""A pull's life: paid and recorded together, refunded on failure, its key in custody."""
+import subprocess
+import threading
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.fernet import Fernet
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from economy import selectors as wallet
+from economy import services as economy
+from patterns.engine import grinder, keys
+from patterns.engine.formats import get_format
+from patterns.engine.pattern import PatternSpec
+from pulls import custody, selectors, services
+from pulls.models import Pull
+from tests.factories import UserFactory
+from tests.pulls.conftest import use_up_free_pulls
+
+pytestmark = pytest.mark.django_db
+
+
+def break_the_grinder(monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(grinder, "grind", explode)
+
+
+def test_a_failed_free_pull_gives_the_free_pull_back(user, queued, monkeypatch):
+    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+    assert wallet.free_pulls_left(user) == 2
+    break_the_grinder(monkeypatch)
+    failed = services.execute_pull(pull.pk)
+    assert failed.status == Pull.Status.FAILED and failed.refunded
+    assert wallet.free_pulls_left(user) == 3
+
+
+def test_a_failed_paid_pull_refunds_its_tokens_once(user, queued, monkeypatch):
+    use_up_free_pulls(user)
+    economy.grant(user, 100, reason="test", created_by=None)
+    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+    assert wallet.balance(user) == 0
+    break_the_grinder(monkeypatch)
+    services.execute_pull(pull.pk)
+    services.pull_fail(pull.pk, "again")
+    assert wallet.balance(user) == 100
+    assert sum(entry.amount for entry in wallet.transactions(user)) == 100
+
+
+def test_the_page_says_a_failed_pull_was_refunded(user, queued, monkeypatch, browser_client):
+    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+    break_the_grinder(monkeypatch)
+    services.execute_pull(pull.pk)
+    page = browser_client.get(f"/pulls/{pull.pk}").content.decode()
+    assert "failed on our side" in page and "refunded" in page
+
+
+def test_a_finished_pull_is_not_run_twice(finished_pull):
+    pull = finished_pull()
+    assert services.execute_pull(pull.pk) is None
+
+
+@pytest.mark.parametrize("fmt", ["did:key", "solana", "ssh", "ssh-fp", "onion"])
+def test_the_private_key_loads_and_signs_for_the_address(finished_pull, api_client, fmt, tmp_path):
+    pull = finished_pull(pattern="ab", fmt=fmt)
+    exports = api_client.get(f"/api/pulls/{pull.pk}/key").json()["private_key"]
+    public_from_address = address_public_key(fmt, pull.address)
+    message = b"vanikeys owns this address"
+    for pem in (exports["pkcs8_pem"], exports["openssh_pem"]):
+        loader = serialization.load_pem_private_key if "BEGIN PRIVATE" in pem else serialization.load_ssh_private_key
+        private = loader(pem.encode(), password=None)
+        signature = private.sign(message)
+        Ed25519PublicKey.from_public_bytes(public_from_address).verify(signature, message)
+    assert keys.public_key_from_seed(bytes.fromhex(exports["seed_hex"])) == public_from_address
+    key_file = tmp_path / "id_ed25519"
+    key_file.write_text(exports["openssh_pem"])
+    key_file.chmod(0o600)
+    derived = subprocess.run(["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True, text=True, check=True)
+    assert derived.stdout.split()[1] == keys.openssh_public(public_from_address).split()[1]
+
+
+def address_public_key(fmt: str, address: str) -> bytes:
+    if fmt == "ssh-fp":
+        pytest.skip("a fingerprint is a hash; the key is checked through the other formats")
+    reverse = {"did:key": "did_key", "solana": "solana", "ssh": "ssh", "onion": "onion"}[fmt]
+    from patterns.engine import formats
+
+    return getattr(formats, f"{reverse}_public_key")(address)
+
+
+def test_private_keys_are_encrypted_at_rest_and_keys_rotate(finished_pull, settings):
+    pull = finished_pull()
+    stored = bytes(Pull.objects.get(pk=pull.pk).encrypted_seed)
+    seed = custody.open_seed(stored)
+    assert seed not in stored and seed.hex().encode() not in stored
+    settings.KEY_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.KEY_ENCRYPTION_KEYS]
+    assert custody.open_seed(stored) == seed, "old keys still decrypt after a new key is prepended"
+    rotated = custody.rotate_sealed_seed(stored)
+    settings.KEY_ENCRYPTION_KEYS = settings.KEY_ENCRYPTION_KEYS[:1]
+    assert custody.open_seed(rotated) == seed
+
+
+def test_erase_makes_the_key_404_and_keep_survives_the_24h_sweep(finished_pull, api_client, user):
+    kept, unkept, erased = finished_pull(), finished_pull(), finished_pull()
+    assert api_client.post(f"/api/pulls/{kept.pk}/keep").json()["key_kept"] is True
+    assert api_client.delete(f"/api/pulls/{erased.pk}/key").status_code == 204
+    assert api_client.get(f"/api/pulls/{erased.pk}/key").status_code == 404
+    assert api_client.delete(f"/api/pulls/{erased.pk}/key").status_code == 404
+
+    assert services.erase_expired_keys(now=timezone.now() + timedelta(hours=23)) == 0
+    assert services.erase_expired_keys(now=timezone.now() + timedelta(hours=25)) == 1
+    assert api_client.get(f"/api/pulls/{unkept.pk}/key").status_code == 404
+    assert api_client.get(f"/api/pulls/{kept.pk}/key").status_code == 200
+    assert api_client.get(f"/api/pulls/{unkept.pk}").json()["result"]["address"] == unkept.address
+
+
+def test_share_pages_are_unguessable_public_and_never_show_the_key(finished_pull, api_client, browser_client):
+    pull = finished_pull()
+    assert Client().get(f"/pulls/{pull.pk}").status_code == 302  # log in first
+    share_url = api_client.post(f"/api/pulls/{pull.pk}/share").json()["share_url"]
+    token = share_url.rsplit("/", 1)[1]
+    assert len(token) >= 32
+    page = Client().get(f"/s/{token}").content.decode()
+    assert pull.address[:20] in page.replace("<mark>", "").replace("</mark>", "")
+    seed = custody.open_seed(Pull.objects.get(pk=pull.pk).encrypted_seed)
+    assert seed.hex() not in page and "PRIVATE KEY" not in page
+    assert Client().get("/s/not-a-real-token").status_code == 404
+    assert api_client.delete(f"/api/pulls/{pull.pk}/share").status_code == 204
+    assert Client().get(f"/s/{token}").status_code == 404
+
+
+def test_another_user_gets_404_on_the_pages_too(finished_pull, other_user):
+    pull = finished_pull()
+    stranger = Client()
+    stranger.force_login(other_user)
+    for path in (f"/pulls/{pull.pk}", f"/pulls/{pull.pk}/panel", f"/pulls/{pull.pk}/key", f"/pulls/{pull.pk}/key/id_ed25519"):
+        assert stranger.get(path).status_code == 404, path
+    assert stranger.post(f"/pulls/{pull.pk}/keep").status_code == 404
+    assert stranger.post(f"/pulls/{pull.pk}/share").status_code == 404
+
+
+def test_history_exports_public_data_only(finished_pull, browser_client):
+    pull = finished_pull()
+    seed_hex = custody.open_seed(Pull.objects.get(pk=pull.pk).encrypted_seed).hex()
+    for fmt in ("csv", "json"):
+        response = browser_client.get(f"/history/export.{fmt}")
+        text = response.content.decode()
+        assert response.status_code == 200
+        assert pull.address in text and seed_hex not in text and "PRIVATE" not in text
+    assert "number,created_at,pattern" in browser_client.get("/history/export.csv").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pulls_at_once_with_tokens_for_one_exactly_one_runs(django_capture_on_commit_callbacks):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locking is tested against PostgreSQL (bin/test)")
+    owner = UserFactory()
+    use_up_free_pulls(owner)
+    economy.grant(owner, 100, reason="enough for one", created_by=None)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt():
+        barrier.wait()
+        try:
+            services.pull_start(user=owner, spec=PatternSpec(pattern="ab"), count=1)
+            outcomes.append("started")
+        except economy.InsufficientTokens:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    from unittest import mock
+
+    with mock.patch.object(services, "enqueue"):
+        threads = [threading.Thread(target=attempt) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(outcomes) == ["refused", "started"]
+    assert Pull.objects.filter(user=owner).count() == 1
+    assert wallet.balance(owner) == 0

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+from .api import api
+
+urlpatterns = [
+    path("", views.LandingView.as_view(), name="landing"),
+    path("how-it-works", views.HowItWorksView.as_view(), name="how_it_works"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("patterns.urls")),
+    path("", include("pulls.urls")),
+    path("", api.urls),
+]
