@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "vanikeys_site.middleware.JsonApiErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "vanikeys_site.urls"

@@ -18,17 +18,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import time
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, Callable, Literal, Union
+from typing import Any, Callable, Iterator, Literal, Union
 
 from nacl._sodium import ffi, lib
 
 from patterns.engine.formats import Format
 from patterns.engine.keys import SEED_LENGTH, public_key_from_seed
 from patterns.engine.matcher import MatchResult, evaluate, quick_rank
+from patterns.engine.pattern import CompiledPattern, PatternSpec, compile_pattern
 
 Until = Union[Literal["jackpot"], int, None]
 BATCH_SIZE = 1024
@@ -79,7 +81,7 @@ class GrindResult:
         return self.keys_tried / self.seconds if self.seconds > 0 else 0.0
 
 
-def candidate_from_seed(compiled: Any, seed: bytes) -> Candidate:
+def candidate_from_seed(compiled: CompiledPattern, seed: bytes) -> Candidate:
     """Rebuild a candidate from its seed alone (the slow, obviously-correct path)."""
     fmt: Format = compiled.format
     public_key = public_key_from_seed(seed)
@@ -131,7 +133,7 @@ class _KeyBatch:
 class _Search:
     """The state of one single-process grind."""
 
-    def __init__(self, compiled: Any, until: Until) -> None:
+    def __init__(self, compiled: CompiledPattern, until: Until) -> None:
         self.compiled = compiled
         self.fmt: Format = compiled.format
         self.until = until
@@ -140,25 +142,12 @@ class _Search:
         self.done = False
 
     def scan(self, text: str, seeds: bytes, block: bytes, batch: _KeyBatch) -> None:
-        """Score the keys whose body the pre-check finds in the "\\n"-joined ``text``.
-
-        After a hit the scan resumes at the next body, so a match straddling two
-        bodies can only cause a needless scoring, never hide a key.
-        """
-        search = self.compiled.any_part_regex.search
-        pos = index = 0
-        while not self.done:
-            hit = search(text, pos)
-            if hit is None:
+        """Score the keys of a batch that the pre-check finds; stop early at the target."""
+        hits = _each_hit if self.compiled.regex is not None else _joined_hits
+        for index, body in hits(self.compiled.any_part_regex, text):
+            self.consider(body, index, seeds, block, batch)
+            if self.done:
                 return
-            start = hit.start()
-            index += text.count("\n", pos, start)
-            end = text.find("\n", start)
-            if end < 0:
-                end = len(text)
-            self.consider(text[text.rfind("\n", 0, start) + 1:end], index, seeds, block, batch)
-            pos = end + 1
-            index += 1
 
     def consider(self, body: str, index: int, seeds: bytes, block: bytes, batch: _KeyBatch) -> None:
         quick = quick_rank(self.compiled, body)
@@ -183,8 +172,39 @@ class _Search:
         self.done = reaches(match, self.until)
 
 
+def _joined_hits(regex: re.Pattern, text: str) -> Iterator[tuple[int, str]]:
+    """(index, body) of the bodies of the "\\n"-joined ``text`` in which ``regex`` occurs.
+
+    One scan over the whole batch; after a hit it resumes at the next body, so a match
+    straddling two bodies can only cause a needless scoring, never hide a key. Only for
+    the words-mode regex, which cannot match a newline or depend on anchors.
+    """
+    search = regex.search
+    pos = index = 0
+    while True:
+        hit = search(text, pos)
+        if hit is None:
+            return
+        start = hit.start()
+        index += text.count("\n", pos, start)
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield index, text[text.rfind("\n", 0, start) + 1:end]
+        pos = end + 1
+        index += 1
+
+
+def _each_hit(regex: re.Pattern, text: str) -> Iterator[tuple[int, str]]:
+    """The same, body by body: a user's regex may use anchors or match a newline."""
+    search = regex.search
+    for index, body in enumerate(text.split("\n")):
+        if search(body):
+            yield index, body
+
+
 def grind(
-    compiled: Any,
+    compiled: CompiledPattern,
     budget: int | None = None,
     until: Until = None,
     progress: Callable[[GrindProgress], None] | None = None,
@@ -235,7 +255,7 @@ def _split_budget(budget: int | None, workers: int) -> list[int | None]:
     return [share + (1 if i < extra else 0) for i in range(workers)]
 
 
-def _worker(compiled: Any, budget: int | None, until: Until, stop: Any, messages: Any,
+def _worker(compiled: CompiledPattern, budget: int | None, until: Until, stop: Any, messages: Any,
             progress_every: float) -> None:
     """One grinding process: reports (keys tried, best seed) and finally its result.
 
@@ -263,7 +283,7 @@ def _worker(compiled: Any, budget: int | None, until: Until, stop: Any, messages
 class _Pool:
     """The parent's view of the workers: keys tried and the best candidate so far."""
 
-    def __init__(self, compiled: Any) -> None:
+    def __init__(self, compiled: CompiledPattern) -> None:
         self.compiled = compiled
         self.tried: dict[int, int] = {}
         self.finished: dict[int, str] = {}
@@ -292,7 +312,7 @@ class _Pool:
 
 
 def grind_parallel(
-    compiled: Any,
+    compiled: CompiledPattern,
     workers: int | None = None,
     budget: int | None = None,
     until: Until = None,
@@ -379,3 +399,59 @@ def _check_alive(pool: _Pool, processes: list) -> None:
     dead = [p for p in processes if p.exitcode not in (None, 0)]
     if dead:
         raise RuntimeError(f"grinding worker exited with code {dead[0].exitcode}")
+
+
+BENCH_PATTERN = "vani key"  # case-insensitive, so that it is valid in every format
+BASELINE = "nacl.bindings.crypto_sign_seed_keypair over pre-generated seeds (libsodium via PyNaCl), one process"
+
+
+def bench_pattern(format_name: str) -> CompiledPattern:
+    """The compiled pattern ``bench`` grinds for (a typical two-part pull)."""
+    return compile_pattern(PatternSpec(BENCH_PATTERN, format_name, case_insensitive=True))
+
+
+def baseline_rate(seconds: float) -> float:
+    """Keys per second of the fastest installed Ed25519 binding called the ordinary way."""
+    import nacl.bindings
+
+    seeds = [os.urandom(SEED_LENGTH) for _ in range(4096)]
+    keypair = nacl.bindings.crypto_sign_seed_keypair
+    done = 0
+    started = time.perf_counter()
+    deadline = started + seconds
+    while time.perf_counter() < deadline:
+        for seed in seeds:
+            keypair(seed)
+        done += len(seeds)
+    return done / (time.perf_counter() - started)
+
+
+def _for(seconds: float) -> Callable[[], bool]:
+    deadline = time.perf_counter() + seconds
+    return lambda: time.perf_counter() >= deadline
+
+
+def benchmark(compiled: CompiledPattern, seconds: float = 3.0, workers: int | None = None, rounds: int = 3) -> dict:
+    """Grinding rates against the baseline, measured in this run.
+
+    The baseline and the single-process grinder alternate ``rounds`` times (each round
+    gets ``seconds / rounds``) and the best of each is kept, so that load from other
+    programs hits both alike; then all cores grind for ``seconds``.
+    """
+    workers = workers or os.cpu_count() or 1
+    share = seconds / rounds
+    baseline = max(baseline_rate(share) for _ in range(rounds))
+    one = max(grind(compiled, should_stop=_for(share)).keys_per_second for _ in range(rounds))
+    everyone = grind_parallel(compiled, workers=workers, should_stop=_for(seconds)).keys_per_second
+    return {
+        "format": compiled.format.name,
+        "pattern": compiled.spec.pattern,
+        "workers": workers,
+        "seconds": seconds,
+        "keys_per_s_one_process": round(one),
+        "keys_per_s_all_cores": round(everyone),
+        "baseline_keys_per_s": round(baseline),
+        "baseline": BASELINE,
+        "ratio": round(one / baseline, 3),
+        "scaling_all_cores": round(everyone / one, 3),
+    }

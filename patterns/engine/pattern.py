@@ -179,16 +179,19 @@ def _class_issues(spec: PatternSpec, fmt: Format, part: str) -> list[PatternIssu
 
 
 def _fix(spec: PatternSpec, fmt: Format, char: str) -> str:
-    """The option (or options) that would make ``char`` match something."""
+    """The option (or options) that would make ``char`` match something, preferring one
+    that reaches the character's other case."""
+    fixes = []
     for fuzzy, case, words in ((True, spec.case_insensitive, "fuzzy"),
                                (spec.fuzzy, True, "case-insensitive"),
                                (True, True, "fuzzy and case-insensitive")):
-        if (fuzzy, case) == (spec.fuzzy, spec.case_insensitive):
-            continue
         members = char_class(char, fmt.alphabet, fuzzy, case)
-        if members:
-            return f"turn on {words} to match {_or_list(members)}"
-    return "no option makes it match; remove it"
+        if members and (fuzzy, case) != (spec.fuzzy, spec.case_insensitive):
+            fixes.append((_other_case(char) not in members, len(fixes), words, members))
+    if not fixes:
+        return "no option makes it match; remove it"
+    _, _, words, members = min(fixes)
+    return f"turn on {words} to match {_or_list(members)}"
 
 
 def _or_list(chars: frozenset[str]) -> str:

@@ -140,3 +140,12 @@ def test_openapi_schema_lists_the_contract():
                  "/api/pulls/execute", "/api/pulls/{pull_id}", "/api/pulls/history"):
         assert path in schema["paths"], path
     assert Client().get("/api/docs").status_code == 200
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("get", "/api/nothing-here", 404),
+    ("get", "/auth/register", 405),
+    ("delete", "/api/patterns/validate", 405),
+])
+def test_unknown_paths_and_methods_answer_in_the_error_shape(method, path, status):
+    assert_error(getattr(Client(), method)(path), status)

@@ -4,7 +4,6 @@ The worker is a separate process reading the same PostgreSQL test database that
 pytest-django created, so a pull really crosses the broker and another process.
 """
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,10 +33,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def require_real_services() -> None:
+    """Skip where the services are missing, except in CI, where that is a failure."""
+    missing = None
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.skip("end-to-end tests need PostgreSQL and a Redis broker (run bin/test)")
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        missing = "end-to-end tests need PostgreSQL and a Redis broker (run bin/test)"
+    elif not Path(CHROMIUM).exists():
+        missing = f"Chromium not found at {CHROMIUM}"
+    if missing:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(missing)
 
 
 def database_url_of_test_db() -> str:

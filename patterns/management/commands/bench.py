@@ -1,0 +1,45 @@
+"""manage.py bench: this machine's grinding rate against the raw keygen baseline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from patterns.engine.formats import FORMATS
+from patterns.engine.grinder import bench_pattern, benchmark
+from patterns.engine.pattern import PatternError
+
+
+class Command(BaseCommand):
+    help = "Measure keys/s of the grinder (one process and all cores) against the raw keygen rate."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seconds", type=float, default=6.0, help="length of each measurement")
+        parser.add_argument("--format", default="did:key", help=", ".join(FORMATS))
+        parser.add_argument("--workers", type=int, help="processes for the all-cores figure")
+        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["seconds"] <= 0:
+            raise CommandError("--seconds must be positive", returncode=2)
+        if options["workers"] is not None and options["workers"] < 1:
+            raise CommandError("--workers must be at least 1", returncode=2)
+        try:
+            compiled = bench_pattern(options["format"])
+        except PatternError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        figures = benchmark(compiled, options["seconds"], options["workers"])
+        self.stdout.write(json.dumps(figures, indent=2) if options["json"] else render(figures))
+
+
+def render(figures: dict[str, Any]) -> str:
+    return "\n".join([
+        f"format            {figures['format']} (pattern {figures['pattern']!r})",
+        f"one process       {figures['keys_per_s_one_process']:>10,} keys/s",
+        f"all cores ({figures['workers']})     {figures['keys_per_s_all_cores']:>10,} keys/s"
+        f"  ({figures['scaling_all_cores']:.2f}x one process)",
+        f"baseline          {figures['baseline_keys_per_s']:>10,} keys/s  ({figures['baseline']})",
+        f"ratio             {figures['ratio']:.3f}  (one process / baseline)",
+    ])

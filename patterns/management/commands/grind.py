@@ -1,0 +1,186 @@
+"""manage.py grind: find a vanity key from the command line (PRODUCT.md §9)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+
+from patterns.engine.formats import FORMATS
+from patterns.engine.grinder import GrindProgress, GrindResult, Until, grind_parallel
+from patterns.engine.keys import (
+    export_filenames,
+    export_private_key,
+    export_public_key,
+    files_for_export,
+    write_files,
+)
+from patterns.engine.odds import exact_odds, format_percent, pull_probability
+from patterns.engine.pattern import ANCHORS, CompiledPattern, PatternError, PatternSpec, compile_pattern
+
+
+def bad_input(message: str) -> CommandError:
+    return CommandError(message, returncode=2)
+
+
+def parse_until(text: str | None, budget: int | None, n: int) -> Until:
+    """``jackpot`` or ``score=K`` (1 ≤ K ≤ n); without --until and --budget: jackpot."""
+    if text is None:
+        return "jackpot" if budget is None else None
+    if text == "jackpot":
+        return "jackpot"
+    name, _, value = text.partition("=")
+    if name != "score" or not value.isdigit():
+        raise bad_input(f"--until must be 'jackpot' or 'score=K', not {text!r}")
+    score = int(value)
+    if not 1 <= score <= n:
+        raise bad_input(f"--until score={score} is out of range: the pattern has {n} part(s)")
+    return score
+
+
+def p_jackpot_per_key(compiled: CompiledPattern) -> float | None:
+    """Exact per-key jackpot odds (odds.py); None for regex patterns, whose odds are sampled."""
+    if compiled.spec.mode != "words":
+        return None
+    return exact_odds(compiled.spec)[0]
+
+
+def stars(score: int, n: int) -> str:
+    return "★" * score + "☆" * (n - score) + f" {score}/{n}"
+
+
+class ProgressLine:
+    """One status line on the command's stderr, rewritten in place on a terminal."""
+
+    def __init__(self, stream: OutputWrapper, n: int, p_key: float | None) -> None:
+        self.stream, self.n, self.p_key = stream, n, p_key
+        self.tty = stream.isatty()
+
+    def __call__(self, state: GrindProgress) -> None:
+        best = "—" if state.best is None else f"{stars(state.best.match.score, self.n)} {state.best.body}"
+        odds = "" if self.p_key is None else \
+            f"  P(jackpot by now) {format_percent(pull_probability(self.p_key, state.keys_tried))}"
+        line = f"{state.keys_tried:,} keys  {state.keys_per_second:,.0f} keys/s  best {best}{odds}"
+        self.stream.write(f"\r\x1b[K{line}" if self.tty else line, style_func=str,
+                          ending="" if self.tty else "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("", style_func=str, ending="\n")
+
+
+class Command(BaseCommand):
+    help = "Grind a vanity Ed25519 key for a pattern and print it in every encoding."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("pattern", help='the parts, e.g. "GO BE AWE SOME"')
+        parser.add_argument("--format", default="did:key", help=", ".join(FORMATS))
+        parser.add_argument("--case-insensitive", action="store_true")
+        parser.add_argument("--fuzzy", action="store_true")
+        parser.add_argument("--anchor", default="anywhere", help=", ".join(ANCHORS))
+        parser.add_argument("--mode", default="words", help="words or regex")
+        parser.add_argument("--until", help="jackpot (default without --budget) or score=K")
+        parser.add_argument("--budget", type=int, help="stop after this many keys")
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                            help="grinding processes (default: one per core)")
+        parser.add_argument("--out", help="write every encoding into this directory (files 0600)")
+        parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        compiled = self.compile(options)
+        until = parse_until(options["until"], options["budget"], compiled.n)
+        self.check_numbers(options)
+        out = self.check_out(options["out"], compiled.format.name)
+        progress = ProgressLine(self.stderr, compiled.n, p_jackpot_per_key(compiled))
+        result = grind_parallel(compiled, workers=options["workers"], budget=options["budget"],
+                                until=until, progress=progress, progress_every=1.0)
+        progress.close()
+        if result.best is None:
+            raise CommandError("no key was generated", returncode=1)
+        report = result_json(compiled, result)
+        if out is not None:
+            written = write_files(out, files_for_export(result.best.seed, compiled.format.name))
+            report["files"] = [str(path) for path in written]
+        self.stdout.write(json.dumps(report, indent=2) if options["json"] else render(report))
+
+    def compile(self, options: dict[str, Any]) -> CompiledPattern:
+        spec = PatternSpec(options["pattern"], options["format"], options["case_insensitive"],
+                           options["fuzzy"], options["anchor"], options["mode"])
+        try:
+            return compile_pattern(spec)
+        except PatternError as exc:
+            raise bad_input(str(exc)) from exc
+
+    @staticmethod
+    def check_numbers(options: dict[str, Any]) -> None:
+        if options["budget"] is not None and options["budget"] < 1:
+            raise bad_input("--budget must be at least 1 key")
+        if options["workers"] < 1:
+            raise bad_input("--workers must be at least 1")
+
+    @staticmethod
+    def check_out(directory: str | None, format_name: str) -> Path | None:
+        """Refuse up front (not after grinding) a directory that would be overwritten."""
+        if directory is None:
+            return None
+        out = Path(directory)
+        if out.exists() and not out.is_dir():
+            raise bad_input(f"--out {directory}: exists and is not a directory")
+        clashes = [name for name in export_filenames(format_name) if (out / name).exists()]
+        if clashes:
+            raise bad_input(f"--out {directory}: would overwrite {', '.join(clashes)}")
+        return out
+
+
+def result_json(compiled: CompiledPattern, result: GrindResult) -> dict[str, Any]:
+    best = result.best
+    match = best.match
+    return {
+        "format": compiled.format.name,
+        "pattern": compiled.spec.pattern,
+        "address": best.address,
+        "body": best.body,
+        "score": match.score,
+        "n": match.n,
+        "jackpot": match.jackpot,
+        "matches": [{"part": part, "position": position} for part, position in match.matches],
+        "missing": list(match.missing),
+        "bonus": list(match.bonus),
+        "keys_tried": result.keys_tried,
+        "seconds": round(result.seconds, 3),
+        "keys_per_second": round(result.keys_per_second),
+        "workers": result.workers,
+        "stopped_reason": result.stopped_reason,
+        "public_key": export_public_key(best.public_key, compiled.format.name),
+        "private_key": export_private_key(best.seed, compiled.format.name),
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    """The human result: what was found, then every encoding of the key."""
+    private = report["private_key"]
+    lines = [
+        f"address   {report['address']}",
+        f"body      {report['body']}",
+        f"score     {stars(report['score'], report['n'])}" + ("  jackpot!" if report["jackpot"] else ""),
+        f"missing   {', '.join(report['missing']) or '—'}",
+        f"bonus     {', '.join(report['bonus']) or '—'}",
+        f"keys      {report['keys_tried']:,} in {report['seconds']:.1f} s "
+        f"({report['keys_per_second']:,} keys/s, {report['workers']} workers, {report['stopped_reason']})",
+        "",
+        f"seed (hex)   {private['seed_hex']}",
+        f"JWK          {json.dumps(private['jwk'])}",
+        f"ssh public   {report['public_key']['openssh_public']}",
+    ]
+    if "solana_json" in private:
+        lines.append(f"solana JSON  {private['solana_json']}")
+    if "tor_secret_key_b64" in private:
+        lines.append(f"Tor hs_ed25519_secret_key (base64)  {private['tor_secret_key_b64']}")
+    lines += ["", private["pkcs8_pem"].rstrip(), private["openssh_pem"].rstrip()]
+    if "files" in report:
+        lines += ["", "written (mode 0600):", *report["files"]]
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""A new user's first pull, in headless Chromium, against a live server and a real
+Celery worker on Redis: sign up, type a pattern, watch the odds, pull, watch progress,
+see the result, keep the key, download it, find the pull in history."""
+import re
+import subprocess
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from playwright.sync_api import expect
+
+from patterns.engine.formats import did_key_public_key
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a long passphrase 42"
+
+
+def sign_up(page, base_url: str) -> None:
+    page.goto(f"{base_url}/accounts/signup/")
+    page.fill("input[name=username]", "grace")
+    page.fill("input[name=email]", "grace@example.com")
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.check("input[name=confirm_age]")
+    page.check("input[name=accept_terms]")
+    page.click("form [type=submit]")
+    page.wait_for_url(re.compile(r"/app$"))
+
+
+def type_pattern_and_watch_odds(page) -> None:
+    odds = page.locator("[data-testid=odds]")
+    page.fill("#id_pattern", "GO")
+    expect(page.locator("[data-testid=pattern-errors]")).to_contain_text("'O' never appears in a did:key")
+    page.check("#id_fuzzy")
+    expect(odds).to_be_visible()
+    one_part = page.locator("[data-testid=odds-jackpot]").inner_text()
+    page.fill("#id_pattern", "GO be")
+    expect(page.locator("[data-level='2/2']")).to_be_visible()
+    assert page.locator("[data-testid=odds-jackpot]").inner_text() != one_part
+
+
+def pull_and_watch_progress(page, budget: int) -> list[int]:
+    page.click("#pull-button")
+    progress = page.locator("[data-testid=pull-progress]")
+    expect(progress).to_be_visible()
+    seen: list[int] = []
+    result = page.locator("[data-testid=pull-result]")
+    while not result.is_visible():
+        text = page.locator("[data-testid=keys-tried]").first.text_content(timeout=60_000) if progress.count() else None
+        if text:
+            seen.append(int(text))
+        page.wait_for_timeout(150)
+    expect(result).to_be_visible()
+    return seen
+
+
+def download_and_check_key(page, address: str, tmp_path) -> None:
+    page.click("[data-testid=reveal]")
+    expect(page.locator("[data-testid=private-key]")).to_be_visible()
+    with page.expect_download() as download_info:
+        page.click("[data-testid='download-id_ed25519']")
+    key_path = tmp_path / "id_ed25519"
+    download_info.value.save_as(key_path)
+    key_path.chmod(0o600)
+    public_line = subprocess.run(["ssh-keygen", "-y", "-f", str(key_path)], capture_output=True, text=True, check=True).stdout
+    private = serialization.load_ssh_private_key(key_path.read_bytes(), password=None)
+    message = b"signed with a key from the browser"
+    public = did_key_public_key(address)
+    Ed25519PublicKey.from_public_bytes(public).verify(private.sign(message), message)
+    assert public_line.startswith("ssh-ed25519 ")
+
+
+def test_first_pull_from_sign_up_to_history(live_server, celery_worker_process, browser_page, settings, tmp_path):
+    settings.PULL_BUDGET_KEYS = 200_000
+    page = browser_page
+    sign_up(page, live_server.url)
+    expect(page.locator("[data-testid=free-pulls]")).to_have_text("3")
+
+    type_pattern_and_watch_odds(page)
+    seen = pull_and_watch_progress(page, settings.PULL_BUDGET_KEYS)
+    assert any(0 < keys < settings.PULL_BUDGET_KEYS for keys in seen), f"no live progress seen: {seen}"
+    assert seen == sorted(seen), "progress only moves forward"
+    expect(page.locator("[data-testid=free-pulls]")).to_have_text("2")
+
+    address = page.locator("[data-testid=address]").inner_text()
+    assert address.startswith("did:key:z6Mk")
+    expect(page.locator("[data-testid=stars]")).to_contain_text("/2")
+    page.locator("[data-testid=pull-result]").screenshot(path=str(ARTIFACTS / "pull-result.png"))
+
+    page.click("[data-testid=keep]")
+    expect(page.locator("[data-testid=kept]")).to_be_visible()
+    download_and_check_key(page, address, tmp_path)
+    page.screenshot(path=str(ARTIFACTS / "pull-page.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/history")
+    row = page.locator("[data-testid=history-row]").first
+    expect(row).to_contain_text("GO be")
+    expect(row).to_contain_text("kept")
+    assert address in row.inner_text().replace("\n", "")

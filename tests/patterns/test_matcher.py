@@ -1,0 +1,159 @@
+"""The matcher (PRODUCT.md §3): properties over random bodies and patterns, and examples."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from patterns.engine.formats import FORMATS
+from patterns.engine.matcher import (
+    MatchResult, english_words, evaluate, highlight_spans, quick_rank, straights, word_list,
+)
+from patterns.engine.pattern import CompiledPattern, PatternSpec, _compile, compile_pattern
+
+SMALL = "abAB12"  # a small alphabet makes matches frequent
+
+
+def window_matches(compiled: CompiledPattern, part: int, body: str, start: int) -> bool:
+    classes = compiled.classes[part]
+    return start + len(classes) <= len(body) and all(
+        body[start + j] in cls for j, cls in enumerate(classes))
+
+
+def reference_jackpot(compiled: CompiledPattern, body: str, part: int = 0, start: int = 0) -> bool:
+    if part == compiled.n:
+        return True
+    anchor, last = compiled.anchor, part == compiled.n - 1
+    for i in range(start, len(body)):
+        if anchor == "prefix" and part == 0 and i > 0:
+            break
+        if anchor == "suffix" and last and i + len(compiled.classes[part]) != len(body):
+            continue
+        if window_matches(compiled, part, body, i) and reference_jackpot(
+                compiled, body, part + 1, i + len(compiled.classes[part])):
+            return True
+    return False
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[CompiledPattern, str]:
+    fmt = draw(st.sampled_from(["did:key", "ssh", "solana"]))
+    alphabet = FORMATS[fmt].alphabet
+    parts = draw(st.lists(st.text(SMALL, min_size=1, max_size=3), min_size=1, max_size=4))
+    spec = PatternSpec(" ".join(parts), format=fmt, fuzzy=draw(st.booleans()),
+                       case_insensitive=draw(st.booleans()),
+                       anchor=draw(st.sampled_from(["anywhere", "prefix", "suffix"])))
+    body = draw(st.text(st.sampled_from(SMALL + alphabet[:8]), min_size=0, max_size=30))
+    return _compile(spec), body  # skips validation: impossible anchors are fine here
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases())
+def test_jackpot_agrees_with_exhaustive_search(case: tuple[CompiledPattern, str]) -> None:
+    compiled, body = case
+    assert evaluate(compiled, body).jackpot == reference_jackpot(compiled, body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases())
+def test_jackpot_has_full_score_and_quick_rank_agrees(case: tuple[CompiledPattern, str]) -> None:
+    compiled, body = case
+    result = evaluate(compiled, body)
+    if result.jackpot:
+        assert result.score == result.n
+    assert quick_rank(compiled, body) == (int(result.jackpot), result.score)
+    assert result.rank == (int(result.jackpot), result.score, len(result.bonus))
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases())
+def test_anchored_jackpot_sits_at_the_ends(case: tuple[CompiledPattern, str]) -> None:
+    compiled, body = case
+    if not evaluate(compiled, body).jackpot:
+        return
+    if compiled.anchor == "prefix":
+        assert window_matches(compiled, 0, body, 0)
+    if compiled.anchor == "suffix":
+        last = compiled.n - 1
+        assert window_matches(compiled, last, body, len(body) - len(compiled.classes[last]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases())
+def test_matches_are_first_windows_and_missing_is_the_rest(case: tuple[CompiledPattern, str]) -> None:
+    compiled, body = case
+    result = evaluate(compiled, body)
+    found = dict(result.matches)
+    for index, part in enumerate(compiled.parts):
+        starts = [i for i in range(len(body)) if window_matches(compiled, index, body, i)]
+        if starts:
+            assert found[part] == starts[0]
+        else:
+            assert part in result.missing
+    assert result.score + len(result.missing) == result.n
+
+
+def test_equal_parts_are_found_by_one_occurrence() -> None:
+    compiled = compile_pattern(PatternSpec("ab ab"))
+    result = evaluate(compiled, "xxabxx")
+    assert result.score == 2 and not result.jackpot
+    assert result.matches == (("ab", 2), ("ab", 2))
+    assert evaluate(compiled, "abxab").jackpot
+
+
+def test_overlapping_parts_need_separate_windows() -> None:
+    compiled = compile_pattern(PatternSpec("abab ba"))
+    assert evaluate(compiled, "xababx").score == 2
+    assert not evaluate(compiled, "xababx").jackpot
+    assert evaluate(compiled, "ababba").jackpot
+
+
+def test_order_matters_for_the_jackpot() -> None:
+    compiled = compile_pattern(PatternSpec("GG BB"))
+    assert evaluate(compiled, "xxGGyyBB").jackpot
+    result = evaluate(compiled, "BBxxGG")
+    assert result.score == 2 and not result.jackpot
+
+
+def test_match_result_fields() -> None:
+    compiled = compile_pattern(PatternSpec("zz Qx", format="did:key"))
+    result = evaluate(compiled, "aazzbb")
+    assert isinstance(result, MatchResult)
+    assert (result.body, result.score, result.n, result.missing) == ("aazzbb", 1, 2, ("Qx",))
+
+
+def test_bonus_runs_straights_repeats_and_words() -> None:
+    compiled = compile_pattern(PatternSpec("xy"))
+    bonus = evaluate(compiled, "aaa1234xyxyDCBAhouse").bonus
+    assert "run 'aaa'" in bonus
+    assert "straight '1234'" in bonus and "straight 'DCBA'" in bonus
+    assert "'xy' ×2" in bonus
+    assert "word 'house'" in bonus
+
+
+def test_straights_are_maximal_and_need_four() -> None:
+    assert straights("abcdefxx123z") == ["abcdef"]
+    assert straights("9876543") == ["9876543"]
+    assert straights("aZbY") == []
+
+
+def test_words_are_case_insensitive_and_not_nested() -> None:
+    assert "house" in word_list()
+    assert english_words("xxHoUsExx") == ["house"]
+    assert "hous" not in english_words("xxhousexx")
+
+
+def test_highlight_spans() -> None:
+    compiled = compile_pattern(PatternSpec("ab cd"))
+    assert highlight_spans(compiled, "xxabcdxx") == ((2, 6),)
+    assert highlight_spans(compiled, "abxxcd") == ((0, 2), (4, 6))
+    assert highlight_spans(compiled, "cdxxxx") == ((0, 2),)
+    assert highlight_spans(compiled, "xxxxxx") == ()
+
+
+def test_regex_mode_is_hit_or_miss() -> None:
+    compiled = compile_pattern(PatternSpec("a.c", mode="regex", anchor="suffix"))
+    assert evaluate(compiled, "xxabc").jackpot
+    hit = evaluate(compiled, "abcxx")
+    assert hit.score == 1 and hit.n == 1 and not hit.jackpot
+    assert quick_rank(compiled, "zzz") == (0, 0)
