@@ -47,7 +47,7 @@ class RefundForm(forms.Form):
 
 @admin.register(Wallet)
 class WalletAdmin(admin.ModelAdmin):
-    list_display = ["user", "balance", "free_pulls_used_on", "free_pulls_used", "tokens_per_day", "tokens_per_month", "updated_at", "token_actions"]
+    list_display = ["user", "balance", "free_pulls_used_on", "free_pulls_used", "updated_at", "token_actions"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     list_filter = ["updated_at", "created_at"]
@@ -92,8 +92,9 @@ class WalletAdmin(admin.ModelAdmin):
         wallet = self._wallet_for_change(request, wallet_id)
         form = GrantForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            entry = services.grant(wallet.user, form.cleaned_data["amount"], form.cleaned_data["reason"], created_by=request.user)
-            self.message_user(request, f"Granted {entry.amount} tokens to {wallet.user}; balance {entry.balance_after}.")
+            data = form.cleaned_data
+            entry = services.grant(wallet.user, data["amount"], data["reason"], created_by=request.user)
+            self.message_user(request, f"Granted {entry.amount} tokens to {wallet.user}; now {entry.balance_after}.")
             return self._back_to(wallet)
         return self._render_form(request, wallet, form, f"Grant tokens to {wallet.user}")
 
@@ -101,13 +102,11 @@ class WalletAdmin(admin.ModelAdmin):
         wallet = self._wallet_for_change(request, wallet_id)
         form = RefundForm(request.POST or None, wallet=wallet)
         if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
             entry = services.refund_entry(
-                form.cleaned_data["entry"],
-                form.cleaned_data["reason"],
-                created_by=request.user,
-                amount=form.cleaned_data["amount"],
+                data["entry"], data["reason"], created_by=request.user, amount=data["amount"]
             )
-            self.message_user(request, f"Refunded {entry.amount} tokens to {wallet.user}; balance {entry.balance_after}.")
+            self.message_user(request, f"Refunded {entry.amount} tokens to {wallet.user}; now {entry.balance_after}.")
             return self._back_to(wallet)
         return self._render_form(request, wallet, form, f"Refund {wallet.user}")
 
@@ -121,7 +120,13 @@ class WalletAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:economy_wallet_change", args=[wallet.pk]))
 
     def _render_form(self, request: HttpRequest, wallet: Wallet, form: forms.Form, title: str) -> TemplateResponse:
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": title, "wallet": wallet, "form": form}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "wallet": wallet,
+            "form": form,
+        }
         return TemplateResponse(request, "admin/economy/wallet/token_form.html", context)
 
 
@@ -129,7 +134,17 @@ class WalletAdmin(admin.ModelAdmin):
 class LedgerEntryAdmin(admin.ModelAdmin):
     """Read-only: the ledger is append-only, corrections are new entries."""
 
-    list_display = ["id", "created_at", "user", "kind", "amount", "balance_before", "balance_after", "reference", "created_by"]
+    list_display = [
+        "id",
+        "created_at",
+        "user",
+        "kind",
+        "amount",
+        "balance_before",
+        "balance_after",
+        "reference",
+        "created_by",
+    ]
     list_select_related = ["user", "created_by"]
     list_filter = ["kind", "created_at"]
     date_hierarchy = "created_at"

@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from .models import LedgerEntry, Wallet
 
-# Kinds whose entries count as spending; refunds give spending back.
+# Kinds whose entries count as spending (for limits); refunds give spending back.
 SPENDING_KINDS = (LedgerEntry.Kind.PULL, LedgerEntry.Kind.JOB)
+NET_SPENDING_KINDS = (*SPENDING_KINDS, LedgerEntry.Kind.REFUND)
+# Entries a refund can give back: what a pull or job took, including a free pull.
 REFUNDABLE_KINDS = (*SPENDING_KINDS, LedgerEntry.Kind.FREE)
 REFUND_KEY_PREFIX = "refund:entry:"
-NET_SPENDING_KINDS = (*SPENDING_KINDS, LedgerEntry.Kind.REFUND)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ class Command(BaseCommand):
             self.stdout.write(to_json(recipient, entry))
         else:
             self.stdout.write(
-                f"Granted {tokens} tokens to {recipient.username}: balance {entry.balance_after} (ledger entry #{entry.pk})."
+                f"Granted {tokens} tokens to {recipient.username}: "
+                f"balance {entry.balance_after} (ledger entry #{entry.pk})."
             )
 
 

@@ -1,0 +1,45 @@
+"""/app: the pattern form validates and shows odds as the user types (htmx partial)."""
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def odds_partial(client: Client, **fields) -> str:
+    data = {"format": "did:key", "anchor": "anywhere", "mode": "words", **fields}
+    return client.post("/app/odds", data, headers={"HX-Request": "true"}).content.decode()
+
+
+def test_the_page_renders_for_visitors_with_a_sign_up_call():
+    page = Client().get("/app").content.decode()
+    assert 'id="pattern-form"' in page and "Sign up to pull" in page
+
+
+def test_a_logged_in_user_sees_the_pull_price_and_free_pulls(user):
+    client = Client()
+    client.force_login(user)
+    page = client.get("/app").content.decode()
+    assert "free (3 left today)" in page and "10× pull — 1000 tokens" in page
+
+
+def test_odds_follow_the_pattern():
+    short = odds_partial(Client(), pattern="ab")
+    longer = odds_partial(Client(), pattern="ab cd")
+    assert 'data-level="1/1"' in short and 'data-level="2/2"' in longer
+    assert 'data-level="jackpot"' in longer
+
+
+def test_an_impossible_character_is_explained_inline_before_anything_is_spent():
+    html = odds_partial(Client(), pattern="GO")
+    assert "never appears in a did:key" in html and "turn on fuzzy" in html
+    assert 'data-testid="odds"' not in html
+
+
+def test_patterns_are_escaped_never_executed():
+    html = odds_partial(Client(), pattern="<script>alert(1)</script>", mode="regex")
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_without_javascript_the_form_still_shows_odds():
+    page = Client().get("/app", {"pattern": "ab cd", "format": "solana", "anchor": "prefix", "mode": "words"}).content.decode()
+    assert 'data-level="jackpot"' in page
