@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import CharField, Exists, OuterRef, QuerySet, Sum, Value
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -86,9 +86,20 @@ def spent_this_month(user: AbstractBaseUser) -> int:
     return spent_since(user.pk, start_of_month(utc_now()))
 
 
-def refund_key(entry_id: int) -> str:
-    """The idempotency key of the refund of one spend entry: each spend is refunded at most once."""
-    return f"{REFUND_KEY_PREFIX}{entry_id}"
+def refund_key(entry_id: int, share: int | None = None) -> str:
+    """The idempotency key of the refund of one spend entry (or of one share of it, for a
+    multi-pull): each is refunded at most once."""
+    base = f"{REFUND_KEY_PREFIX}{entry_id}"
+    return base if share is None else f"{base}:{share}"
+
+
+def refunded_tokens(entry_id: int) -> int:
+    """Tokens already given back for one spend entry, whole or by shares."""
+    base = refund_key(entry_id)
+    refunds = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).filter(
+        Q(idempotency_key=base) | Q(idempotency_key__startswith=f"{base}:")
+    )
+    return refunds.aggregate(total=Sum("amount"))["total"] or 0
 
 
 def refund_of(entry: LedgerEntry) -> LedgerEntry | None:

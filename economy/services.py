@@ -55,6 +55,10 @@ class SpendingLimitExceeded(EconomyError):
         )
 
 
+class AlreadyRefunded(ValueError):
+    """Every token of that spend has been given back already."""
+
+
 class IdempotencyConflict(ValueError):
     """An idempotency key already used for another user or kind: a caller bug, not a repeat."""
 
@@ -187,6 +191,14 @@ def refund_pull_spend(spend: Spend, reference: str, reason: str) -> LedgerEntry:
     return _give_back(spend, spend.tokens, reference, reason, created_by=None)
 
 
+def refund_pull_share(spend: Spend, share: int, tokens: int, reference: str, reason: str) -> LedgerEntry:
+    """Give back one pull's share of a multi-pull spend (e.g. one failed pull of a 10×),
+    at most once per share, and never more in all than the spend took."""
+    _require_reason(reason)
+    _require_positive(tokens)
+    return _give_back(spend, tokens, reference, reason, created_by=None, share=share)
+
+
 def refund_entry(
     entry: LedgerEntry, reason: str, created_by: AbstractBaseUser | None = None, amount: int | None = None
 ) -> LedgerEntry:
@@ -265,14 +277,25 @@ def _enforce_spending_limits(wallet: Wallet, amount: int) -> None:
 
 
 def _give_back(
-    spend: Spend, amount: int, reference: str, reason: str, created_by: AbstractBaseUser | None
+    spend: Spend,
+    amount: int,
+    reference: str,
+    reason: str,
+    created_by: AbstractBaseUser | None,
+    share: int | None = None,
 ) -> LedgerEntry:
-    key = selectors.refund_key(spend.entry_id)
+    """Refund (part of) a spend once per key; all refunds of one spend together are
+    capped at what it took, so a staff refund after partial ones pays only the rest."""
+    key = selectors.refund_key(spend.entry_id, share)
     with transaction.atomic():
         wallet = _locked_wallet(spend.user_id)
         existing = _applied_entry(key, spend.user_id, Kind.REFUND)
         if existing is not None:
             return existing
+        remaining = spend.tokens - selectors.refunded_tokens(spend.entry_id)
+        if spend.tokens and remaining <= 0:
+            raise AlreadyRefunded(f"Ledger entry #{spend.entry_id} is already refunded in full.")
+        amount = min(amount, remaining)
         if spend.free and wallet.free_pulls_used_on == spend.day and wallet.free_pulls_used > 0:
             wallet.free_pulls_used -= 1
         return _apply(wallet, amount, Kind.REFUND, reference, reason, key, created_by)

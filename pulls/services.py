@@ -176,18 +176,21 @@ def pull_fail(pull_id: int, reason: str) -> Pull:
 def refund_spend(pull: Pull, reason: str) -> None:
     """Give back what one pull cost: the whole spend for a single pull (its free pull or
     tokens), this pull's share for one of a 10× pull. Each is applied at most once."""
+    spend = economy.Spend(
+        user_id=pull.user_id,
+        entry_id=pull.spend_entry_id,
+        free=pull.paid_with == "free",
+        tokens=pull.tokens_spent * pull.batch_size,
+        day=pull.created_at.astimezone(dt_timezone.utc).date(),
+    )
     reference = f"pull:{pull.pk}"
     if pull.batch_size == 1:
-        spend = economy.Spend(
-            user_id=pull.user_id,
-            entry_id=pull.spend_entry_id,
-            free=pull.paid_with == "free",
-            tokens=pull.tokens_spent,
-            day=pull.created_at.astimezone(dt_timezone.utc).date(),
-        )
         economy.refund_pull_spend(spend, reference, reason)
     else:
-        economy.refund(pull.user, pull.tokens_spent, reference, reason, idempotency_key=f"refund:{reference}")
+        try:
+            economy.refund_pull_share(spend, share=pull.number, tokens=pull.tokens_spent, reference=reference, reason=reason)
+        except economy.AlreadyRefunded:
+            log.info("pull %s: its 10× spend was already refunded in full", pull.pk)
 
 
 def keep_key(user: AbstractBaseUser, pull_id: int) -> Pull:

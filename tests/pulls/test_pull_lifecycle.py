@@ -69,28 +69,18 @@ def test_a_finished_pull_is_not_run_twice(finished_pull):
 def test_the_private_key_loads_and_signs_for_the_address(finished_pull, api_client, fmt, tmp_path):
     pull = finished_pull(pattern="ab", fmt=fmt)
     exports = api_client.get(f"/api/pulls/{pull.pk}/key").json()["private_key"]
-    public_from_address = address_public_key(fmt, pull.address)
+    public = keys.public_key_from_seed(bytes.fromhex(exports["seed_hex"]))
+    assert get_format(fmt).address(public) == pull.address
     message = b"vanikeys owns this address"
     for pem in (exports["pkcs8_pem"], exports["openssh_pem"]):
         loader = serialization.load_pem_private_key if "BEGIN PRIVATE" in pem else serialization.load_ssh_private_key
         private = loader(pem.encode(), password=None)
-        signature = private.sign(message)
-        Ed25519PublicKey.from_public_bytes(public_from_address).verify(signature, message)
-    assert keys.public_key_from_seed(bytes.fromhex(exports["seed_hex"])) == public_from_address
+        Ed25519PublicKey.from_public_bytes(public).verify(private.sign(message), message)
     key_file = tmp_path / "id_ed25519"
     key_file.write_text(exports["openssh_pem"])
     key_file.chmod(0o600)
     derived = subprocess.run(["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True, text=True, check=True)
-    assert derived.stdout.split()[1] == keys.openssh_public(public_from_address).split()[1]
-
-
-def address_public_key(fmt: str, address: str) -> bytes:
-    if fmt == "ssh-fp":
-        pytest.skip("a fingerprint is a hash; the key is checked through the other formats")
-    reverse = {"did:key": "did_key", "solana": "solana", "ssh": "ssh", "onion": "onion"}[fmt]
-    from patterns.engine import formats
-
-    return getattr(formats, f"{reverse}_public_key")(address)
+    assert derived.stdout.split()[1] == keys.openssh_public(public).split()[1]
 
 
 def test_private_keys_are_encrypted_at_rest_and_keys_rotate(finished_pull, settings):
@@ -186,3 +176,21 @@ def test_two_pulls_at_once_with_tokens_for_one_exactly_one_runs(django_capture_o
     assert sorted(outcomes) == ["refused", "started"]
     assert Pull.objects.filter(user=owner).count() == 1
     assert wallet.balance(owner) == 0
+
+
+def test_failed_pulls_of_a_10x_pull_refund_their_share_and_never_more_than_was_paid(user, queued, monkeypatch):
+    economy.grant(user, 1_000, reason="test", created_by=None)
+    pulls, _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"), count=10)
+    break_the_grinder(monkeypatch)
+    for pull in pulls[:2]:
+        services.execute_pull(pull.pk)
+        services.pull_fail(pull.pk, "again")
+    assert wallet.balance(user) == 200
+    debit = next(entry for entry in wallet.transactions(user) if entry.amount == -1_000)
+    economy.refund_entry(debit, reason="staff refunds the rest")
+    assert wallet.balance(user) == 1_000
+    economy.refund_entry(debit, reason="the same refund, replayed")
+    failed_after = services.execute_pull(pulls[2].pk)
+    assert failed_after.status == Pull.Status.FAILED
+    assert wallet.balance(user) == 1_000
+    assert sum(entry.amount for entry in wallet.transactions(user)) == 1_000
