@@ -1,11 +1,11 @@
 """JSON endpoints for pulls (PRODUCT.md §9); owner-only, anything else is 404."""
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from patterns.schemas import PatternIn
-from vanikeys_site.api import ApiError, throttles
+from vanikeys_site.api import ApiError, PageQuery, paginate, throttles
 
 from . import selectors, services
 
@@ -16,9 +16,7 @@ class ExecuteIn(PatternIn):
     count: int = Field(default=1, description="1 for a pull, 10 for a 10× pull (one debit).")
 
 
-class HistoryQuery(Schema):
-    page: int = Field(default=1, ge=1, le=10**6)
-    page_size: int = Field(default=20, ge=1, le=100)
+class HistoryQuery(PageQuery):
     min_score: int | None = Field(default=None, ge=0, le=8)
     jackpot: bool | None = None
 
@@ -36,11 +34,7 @@ def execute(request: HttpRequest, payload: ExecuteIn):
 @router.get("history")
 def history(request: HttpRequest, filters: Query[HistoryQuery]) -> dict:
     pulls = selectors.history(request.auth, min_score=filters.min_score, jackpot=filters.jackpot)
-    count = pulls.count()
-    start = (filters.page - 1) * filters.page_size
-    items = [selectors.pull_as_dict(pull) for pull in pulls[start : start + filters.page_size]]
-    pages = max(1, -(-count // filters.page_size))
-    return {"items": items, "count": count, "page": filters.page, "pages": pages}
+    return paginate(pulls, filters, selectors.pull_as_dict)
 
 
 @router.get("{int:pull_id}")

@@ -2,12 +2,17 @@
 
 Every error leaves as ``{"error": "<code>", "message": "<one line>"}`` with a 4xx status.
 """
+import math
+from collections.abc import Callable
+
 from django.conf import settings
+from django.db.models import QuerySet
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+from pydantic import Field
 
 from accounts.auth import BearerAuth, SessionCsrfAuth
 
@@ -39,6 +44,22 @@ def throttles(rate: str) -> list:
     if not settings.THROTTLE_ENABLED:
         return []
     return [AnonRateThrottle(rate), AuthRateThrottle(rate)]
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+def paginate(items: QuerySet, query: PageQuery, serialize: Callable = lambda item: item) -> dict:
+    """One page of ``items`` as ``{items, count, page, pages}``; a page past the end is a 400."""
+    count = items.count()
+    pages = max(1, math.ceil(count / query.page_size))
+    if query.page > pages:
+        raise ApiError(400, "bad_request", f"page: {query.page} is past the last page, {pages}.")
+    start = (query.page - 1) * query.page_size
+    page_items = [serialize(item) for item in items[start : start + query.page_size]]
+    return {"items": page_items, "count": count, "page": query.page, "pages": pages}
 
 
 api = NinjaAPI(
