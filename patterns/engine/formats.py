@@ -17,7 +17,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterator
 
 import based58
 
@@ -60,7 +60,6 @@ class Format:
     name: str
     label: str
     alphabet: str
-    encoding: str
     body_length: int
     min_body_length: int
     slot_prefix: bytes
@@ -105,8 +104,14 @@ def _checked_key(public_key: bytes, what: str) -> bytes:
     return public_key
 
 
-def _slots(block: bytes, count: int, size: int) -> list[bytes]:
-    return [block[o:o + size] for o in range(0, size * count, size)]
+@lru_cache(maxsize=16)
+def _slices(count: int, size: int) -> tuple[slice, ...]:
+    return tuple(slice(o, o + size) for o in range(0, size * count, size))
+
+
+def _slots(block: bytes, count: int, size: int) -> Iterator[bytes]:
+    """The ``count`` slots of ``size`` bytes in ``block``."""
+    return map(block.__getitem__, _slices(count, size))
 
 
 def _fixed_width_bodies(text: str, count: int, stride: int, offset: int, length: int) -> str:
@@ -132,7 +137,7 @@ def did_key_public_key(address: str) -> bytes:
 
 
 def _did_key_bodies(block: bytes, count: int) -> str:
-    text = b"\n".join([based58.b58encode(s) for s in _slots(block, count, 34)])
+    text = b"\n".join(map(based58.b58encode, _slots(block, count, 34)))
     return text.decode("ascii")[3:].replace("\n" + DID_BODY_PREFIX, "\n")
 
 
@@ -151,7 +156,7 @@ def solana_public_key(address: str) -> bytes:
 
 
 def _solana_bodies(block: bytes, count: int) -> str:
-    return b"\n".join([based58.b58encode(s) for s in _slots(block, count, 32)]).decode("ascii")
+    return b"\n".join(map(based58.b58encode, _slots(block, count, 32))).decode("ascii")
 
 
 # --- ssh -------------------------------------------------------------------------------
@@ -205,7 +210,7 @@ def _ssh_fp_bodies(block: bytes, count: int) -> str:
     # A zero byte after each 32-byte digest gives 33-byte groups (44 characters each)
     # whose first 43 characters are exactly the unpadded base64 of the digest.
     sha256 = hashlib.sha256
-    digests = b"\0".join([sha256(s).digest() for s in _slots(block, count, 51)]) + b"\0"
+    digests = b"\0".join([sha256(slot).digest() for slot in _slots(block, count, 51)]) + b"\0"
     return _fixed_width_bodies(_b64(digests), count, 44, 0, 43)
 
 
@@ -291,17 +296,17 @@ def base32_lower(data: bytes) -> str:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("did:key", "did:key (Ed25519)", BASE58_ALPHABET, "base58", 44, 44,
+        Format("did:key", "did:key (Ed25519)", BASE58_ALPHABET, 44, 44,
                DID_MULTICODEC_ED25519, did_key_address, did_key_body, did_key_public_key,
                _did_key_bodies),
-        Format("solana", "Solana address", BASE58_ALPHABET, "base58", 44, 32,
+        Format("solana", "Solana address", BASE58_ALPHABET, 44, 32,
                b"", solana_address, solana_body, solana_public_key, _solana_bodies),
-        Format("ssh", "OpenSSH public key", BASE64_ALPHABET, "base64", 43, 43,
+        Format("ssh", "OpenSSH public key", BASE64_ALPHABET, 43, 43,
                SSH_WIRE_HEADER, ssh_address, ssh_body, ssh_public_key, _ssh_bodies),
-        Format("ssh-fp", "OpenSSH SHA256 fingerprint", BASE64_ALPHABET, "base64", 43, 43,
+        Format("ssh-fp", "OpenSSH SHA256 fingerprint", BASE64_ALPHABET, 43, 43,
                SSH_WIRE_HEADER, ssh_fingerprint, ssh_fp_body, ssh_fp_public_key,
                _ssh_fp_bodies),
-        Format("onion", "Tor v3 onion address", BASE32_ALPHABET, "base32", 56, 56,
+        Format("onion", "Tor v3 onion address", BASE32_ALPHABET, 56, 56,
                b"", onion_address, onion_body, onion_public_key, _onion_bodies),
     )
 }

@@ -3,7 +3,8 @@
 Per batch of keys the Python-level work is: one ``os.urandom`` call for all seeds, one
 C call per key into libsodium (through cffi with preallocated buffers and pointers, so
 nothing is allocated per key), the format's batch encoder, and one regular-expression
-scan over all bodies of the batch (``compiled.any_part_regex``). Only keys that the
+scan over all bodies of the batch (``precheck_regex``: ``compiled.any_part_regex`` in
+a form ``re`` scans fast; a regex-mode pattern is searched body by body). Only keys that the
 scan finds are scored, first cheaply (``matcher.quick_rank``) and fully
 (``matcher.evaluate``) only when they could beat the best so far. Every key comes from
 its own 32-byte seed; nothing is derived incrementally.
@@ -140,11 +141,12 @@ class _Search:
         self.best: Candidate | None = None
         self.best_quick: tuple = (-1, -1)
         self.done = False
+        self.precheck = compiled.any_part_regex if compiled.regex is not None else precheck_regex(compiled)
 
     def scan(self, text: str, seeds: bytes, block: bytes, batch: _KeyBatch) -> None:
         """Score the keys of a batch that the pre-check finds; stop early at the target."""
         hits = _each_hit if self.compiled.regex is not None else _joined_hits
-        for index, body in hits(self.compiled.any_part_regex, text):
+        for index, body in hits(self.precheck, text):
             self.consider(body, index, seeds, block, batch)
             if self.done:
                 return
@@ -162,14 +164,27 @@ class _Search:
         self.best_quick = tuple(match.rank[:2])
         self.done = reaches(match, self.until)
 
-    def first(self, text: str, seeds: bytes, block: bytes, batch: _KeyBatch) -> None:
-        """Make the run's first key the best, so a run always has a result."""
-        body = text.split("\n", 1)[0]
-        match = evaluate(self.compiled, body)
-        public_key = batch.public_key(block, 0)
-        self.best = Candidate(seeds[:SEED_LENGTH], public_key, self.fmt.address(public_key), body, match)
-        self.best_quick = tuple(match.rank[:2])
-        self.done = reaches(match, self.until)
+
+def _char_class(chars: frozenset[str]) -> str:
+    if len(chars) == 1:
+        return re.escape(next(iter(chars)))
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
+def precheck_regex(compiled: CompiledPattern) -> re.Pattern:
+    """``any_part_regex`` of a words pattern, rewritten to start with one character class.
+
+    It matches at exactly the same places, but ``re`` only finds a fast scan (a C loop
+    over a character set) when a pattern starts with a literal or a class; an
+    alternation whose branches start with classes (case-insensitive or fuzzy parts)
+    is tried branch by branch at every position, several times slower per key.
+    """
+    first = frozenset().union(*(classes[0] for classes in compiled.classes))
+    branches = dict.fromkeys(
+        f"(?<={_char_class(classes[0])})" + "".join(_char_class(c) for c in classes[1:])
+        for classes in compiled.classes
+    )
+    return re.compile(f"{_char_class(first)}(?:{'|'.join(branches)})")
 
 
 def _joined_hits(regex: re.Pattern, text: str) -> Iterator[tuple[int, str]]:
@@ -229,9 +244,10 @@ def grind(
         count = batch_size if budget is None else min(batch_size, budget - tried)
         seeds, block = batch.generate(count)
         text = compiled.format.batch_bodies(block, count)
-        if search.best is None:
-            search.first(text, seeds, block, batch)
-        search.scan(text, seeds, block, batch)
+        if search.best is None:  # the run's first key stands until a better one appears
+            search.consider(text.split("\n", 1)[0], 0, seeds, block, batch)
+        if not search.done:
+            search.scan(text, seeds, block, batch)
         tried += count
         if search.done:
             reason = "target"

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from patterns.engine.formats import FORMATS
+from patterns.engine.formats import FORMATS, get_format
 from patterns.engine.grinder import GrindProgress, GrindResult, Until, grind_parallel
 from patterns.engine.keys import (
     export_filenames,
@@ -164,6 +164,7 @@ def render(report: dict[str, Any]) -> str:
     """The human result: what was found, then every encoding of the key."""
     private = report["private_key"]
     lines = [
+        f"format    {get_format(report['format']).label}",
         f"address   {report['address']}",
         f"body      {report['body']}",
         f"score     {stars(report['score'], report['n'])}" + ("  jackpot!" if report["jackpot"] else ""),
