@@ -23,12 +23,4 @@ class PatternForm(forms.Form):
     fuzzy = forms.BooleanField(required=False, label="fuzzy (0↔O, 1↔l, 3↔E …)")
 
     def to_spec(self) -> PatternSpec:
-        data = self.cleaned_data
-        return PatternSpec(
-            pattern=data["pattern"],
-            format=data["format"],
-            case_insensitive=data["case_insensitive"],
-            fuzzy=data["fuzzy"],
-            anchor=data["anchor"],
-            mode=data["mode"],
-        )
+        return PatternSpec.from_mapping(self.cleaned_data)

@@ -18,14 +18,7 @@ class PatternIn(Schema):
     mode: Literal["words", "regex"] = "words"
 
     def to_spec(self) -> PatternSpec:
-        return PatternSpec(
-            pattern=self.pattern,
-            format=self.format,
-            case_insensitive=self.case_insensitive,
-            fuzzy=self.fuzzy,
-            anchor=self.anchor,
-            mode=self.mode,
-        )
+        return PatternSpec.from_mapping(self)
 
 
 class EstimateIn(PatternIn):

@@ -1,9 +1,12 @@
 """Reads for pulls: owner-only lookups, history, the public view of a result."""
+from dataclasses import asdict
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
 from patterns.engine import keys
+from patterns.engine.pattern import PatternSpec
 
 from . import custody
 from .models import Pull
@@ -83,14 +86,7 @@ def pull_as_dict(pull: Pull) -> dict:
         "id": pull.pk,
         "number": pull.number,
         "status": pull.status,
-        "pattern": {
-            "pattern": pull.pattern,
-            "format": pull.format,
-            "case_insensitive": pull.case_insensitive,
-            "fuzzy": pull.fuzzy,
-            "anchor": pull.anchor,
-            "mode": pull.mode,
-        },
+        "pattern": asdict(PatternSpec.from_mapping(pull)),
         "progress": {"keys_tried": pull.keys_tried, "budget": pull.budget},
         "result": public_result(pull),
         "paid_with": pull.paid_with,

@@ -3,6 +3,7 @@ and the custody actions on a pull's private key."""
 import logging
 import secrets
 import uuid
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 0.25
 BATCH_SIZES = (1, 10)
+UNSETTLED = (Pull.Status.QUEUED, Pull.Status.RUNNING)
 
 
 class PullRefused(Exception):
@@ -70,12 +72,7 @@ def pull_start(*, user: AbstractBaseUser, spec: PatternSpec, count: int = 1) -> 
                 number=first_number + index,
                 batch=batch,
                 batch_size=count,
-                pattern=spec.pattern,
-                format=spec.format,
-                case_insensitive=spec.case_insensitive,
-                fuzzy=spec.fuzzy,
-                anchor=spec.anchor,
-                mode=spec.mode,
+                **asdict(spec),
                 budget=settings.PULL_BUDGET_KEYS,
                 paid_with="free" if spend.free else "tokens",
                 tokens_spent=spend.tokens // count,
@@ -94,20 +91,9 @@ def enqueue(pulls: list[Pull]) -> None:
         run_pull.delay(pull.pk)
 
 
-def spec_of(pull: Pull) -> PatternSpec:
-    return PatternSpec(
-        pattern=pull.pattern,
-        format=pull.format,
-        case_insensitive=pull.case_insensitive,
-        fuzzy=pull.fuzzy,
-        anchor=pull.anchor,
-        mode=pull.mode,
-    )
-
-
 def pull_begin(pull_id: int) -> Pull | None:
     """Mark a queued (or redelivered running) pull as running; None when already settled."""
-    claimed = Pull.objects.filter(pk=pull_id, status__in=[Pull.Status.QUEUED, Pull.Status.RUNNING]).update(
+    claimed = Pull.objects.filter(pk=pull_id, status__in=UNSETTLED).update(
         status=Pull.Status.RUNNING, started_at=timezone.now(), keys_tried=0
     )
     return Pull.objects.get(pk=pull_id) if claimed else None
@@ -123,7 +109,7 @@ def execute_pull(pull_id: int) -> Pull | None:
     if pull is None:
         return None
     try:
-        compiled = compile_pattern(spec_of(pull))
+        compiled = compile_pattern(PatternSpec.from_mapping(pull))
         outcome = grinder.grind(
             compiled,
             budget=pull.budget,
@@ -137,11 +123,14 @@ def execute_pull(pull_id: int) -> Pull | None:
 
 
 def pull_finish(pull_id: int, outcome: grinder.GrindResult) -> Pull:
-    """Store the public result and the sealed seed of the best key."""
+    """Store the public result and the sealed seed of the best key, unless the pull was
+    settled meanwhile (failed and refunded by the stale sweep): then the key is dropped."""
     best = outcome.best
     match = best.match
     with transaction.atomic():
         pull = Pull.objects.select_for_update().get(pk=pull_id)
+        if pull.status not in UNSETTLED:
+            return pull
         pull.status = Pull.Status.DONE
         pull.keys_tried = outcome.keys_tried
         pull.finished_at = timezone.now()
@@ -162,7 +151,7 @@ def pull_fail(pull_id: int, reason: str) -> Pull:
     """Mark a pull failed and give back what it cost (a free pull or its tokens), once."""
     with transaction.atomic():
         pull = Pull.objects.select_for_update().get(pk=pull_id)
-        if pull.status == Pull.Status.FAILED:
+        if pull.status not in UNSETTLED:
             return pull
         pull.status = Pull.Status.FAILED
         pull.failure_reason = reason
@@ -231,3 +220,13 @@ def erase_expired_keys(now: datetime | None = None) -> int:
     return Pull.objects.filter(
         key_kept=False, encrypted_seed__isnull=False, created_at__lt=cutoff
     ).update(encrypted_seed=None, key_erased_at=now)
+
+
+def fail_stale_pulls(now: datetime | None = None) -> int:
+    """Fail and refund pulls no worker finished in time (a lost message, a dead broker)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.PULL_STALE_MINUTES)
+    stale = Pull.objects.filter(status__in=UNSETTLED, created_at__lt=cutoff).values_list("pk", flat=True)
+    for pull_id in stale:
+        pull_fail(pull_id, "No worker finished it in time.")
+    return len(stale)

@@ -12,3 +12,8 @@ def run_pull(pull_id: int) -> None:
 @shared_task(name="pulls.erase_expired_keys")
 def erase_expired_keys() -> int:
     return services.erase_expired_keys()
+
+
+@shared_task(name="pulls.fail_stale_pulls")
+def fail_stale_pulls() -> int:
+    return services.fail_stale_pulls()

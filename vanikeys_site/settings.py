@@ -192,6 +192,7 @@ PULL_COST_TOKENS = env_int("PULL_COST_TOKENS", 100)
 PULL_BUDGET_KEYS = env_int("PULL_BUDGET_KEYS", 100_000)
 FREE_PULLS_PER_DAY = env_int("FREE_PULLS_PER_DAY", 3)
 UNKEPT_KEY_TTL_HOURS = env_int("UNKEPT_KEY_TTL_HOURS", 24)
+PULL_STALE_MINUTES = env_int("PULL_STALE_MINUTES", 15)
 KEYS_PER_TOKEN = env_int("KEYS_PER_TOKEN", 1_000)
 JOB_PRICE_MARGIN = float(os.environ.get("JOB_PRICE_MARGIN", "1.2"))
 JOB_MAX_P99_SECONDS = env_int("JOB_MAX_P99_SECONDS", 24 * 3600)
@@ -244,4 +245,5 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "erase-unkept-private-keys": {"task": "pulls.erase_expired_keys", "schedule": 15 * 60},
+    "fail-stale-pulls": {"task": "pulls.fail_stale_pulls", "schedule": 5 * 60},
 }

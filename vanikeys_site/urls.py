@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("patterns.urls")),
     path("", include("pulls.urls")),
+    path("", include("payments.urls")),
     path("", api.urls),
 ]

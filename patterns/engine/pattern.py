@@ -10,7 +10,7 @@ Validation names every problem before a token is spent; ``compile_pattern`` rais
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 
 from patterns.engine.automata import jackpot_probability
@@ -44,6 +44,12 @@ class PatternSpec:
     fuzzy: bool = False
     anchor: str = "anywhere"
     mode: str = "words"
+
+    @classmethod
+    def from_mapping(cls, values) -> "PatternSpec":
+        """A spec from any mapping or object holding these fields (a form, a row, a schema)."""
+        get = values.get if hasattr(values, "get") else lambda name, default: getattr(values, name, default)
+        return cls(**{field.name: get(field.name, field.default) for field in fields(cls)})
 
 
 @dataclass(frozen=True)

@@ -194,3 +194,12 @@ def test_failed_pulls_of_a_10x_pull_refund_their_share_and_never_more_than_was_p
     assert failed_after.status == Pull.Status.FAILED
     assert wallet.balance(user) == 1_000
     assert sum(entry.amount for entry in wallet.transactions(user)) == 1_000
+
+
+def test_a_pull_no_worker_finishes_is_failed_and_refunded_by_the_sweep(user, queued):
+    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+    assert services.fail_stale_pulls(now=timezone.now() + timedelta(minutes=5)) == 0
+    assert services.fail_stale_pulls(now=timezone.now() + timedelta(minutes=16)) == 1
+    pull.refresh_from_db()
+    assert pull.status == Pull.Status.FAILED and pull.refunded
+    assert wallet.free_pulls_left(user) == 3
