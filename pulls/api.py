@@ -1,11 +1,10 @@
 """JSON endpoints for pulls (PRODUCT.md §9); owner-only, anything else is 404."""
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from pydantic import Field
 
 from patterns.schemas import PatternIn
-from vanikeys_site.api import ApiError, PageQuery, paginate, throttles
+from vanikeys_site.api import ApiError, PageQuery, paginate
 
 from . import selectors, services
 
@@ -21,7 +20,7 @@ class HistoryQuery(PageQuery):
     jackpot: bool | None = None
 
 
-@router.post("execute", response={202: dict}, throttle=throttles(settings.THROTTLE_PULL_RATE))
+@router.post("execute", response={202: dict})
 def execute(request: HttpRequest, payload: ExecuteIn):
     try:
         pulls = services.request_pulls(user=request.auth, spec=payload.to_spec(), count=payload.count)

@@ -17,6 +17,7 @@ from economy import services as economy
 from patterns.engine import grinder
 from patterns.engine.pattern import PatternSpec, compile_pattern
 from patterns.selectors import InvalidPattern, compile_or_raise
+from vanikeys_site import ratelimit
 
 from . import custody
 from .models import Pull
@@ -42,6 +43,8 @@ def request_pulls(*, user: AbstractBaseUser, spec: PatternSpec, count: int = 1) 
     """Check the pattern, pay and queue; every refusal is a PullRefused and changes nothing."""
     if count not in BATCH_SIZES:
         raise PullRefused(400, "bad_request", "A pull is 1 or 10 at a time.")
+    if settings.THROTTLE_ENABLED and not ratelimit.allow(f"pulls:{user.pk}", settings.THROTTLE_PULL_RATE):
+        raise PullRefused(429, "rate_limited", f"Too many pulls at once (limit {settings.THROTTLE_PULL_RATE}); wait a moment.")
     try:
         compile_or_raise(spec)
         return pull_start(user=user, spec=spec, count=count)

@@ -31,7 +31,8 @@ def pull_create(request: HttpRequest) -> HttpResponse:
     count = 10 if request.POST.get("count") == "10" else 1
     error = None
     if not form.is_valid():
-        error = services.PullRefused(400, "bad_request", "Check the pattern form.")
+        field, messages = next(iter(form.errors.items()))
+        error = services.PullRefused(400, "bad_request", f"{field}: {messages[0]}")
     else:
         try:
             pulls = services.request_pulls(user=request.user, spec=form.to_spec(), count=count)

@@ -131,3 +131,16 @@ def test_ten_pulls_for_ten_times_the_cost_in_one_debit(api_client, user, queued)
     assert wallet.free_pulls_left(user) == 3
     debits = [entry for entry in wallet.transactions(user) if entry.amount < 0]
     assert [entry.amount for entry in debits] == [-1_000]
+
+
+def test_pulls_are_rate_limited_per_user_through_the_api_and_the_page(api_client, user, settings, queued):
+    settings.THROTTLE_PULL_RATE = "2/m"
+    for _ in range(2):
+        assert queued(execute, api_client, {"pattern": "ab"})[0].status_code == 202
+    refused = execute(api_client, {"pattern": "ab"})
+    assert refused.status_code == 429 and refused.json()["error"] == "rate_limited"
+    browser = Client()
+    browser.force_login(user)
+    page = browser.post("/app/pull", {"pattern": "ab", "format": "did:key", "anchor": "anywhere", "mode": "words"})
+    assert page.status_code == 429 and "Too many pulls" in page.content.decode()
+    assert Pull.objects.count() == 2
