@@ -2,6 +2,7 @@
 import csv
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,8 +16,8 @@ from .presenters import PullView, key_files
 HISTORY_EXPORT_FIELDS = ["number", "created_at", "pattern", "format", "status", "address", "score", "n", "jackpot", "missing", "bonus"]
 
 
-def render_panel(request: HttpRequest, pulls: list, status: int = 200) -> HttpResponse:
-    return render(request, "pulls/_panel.html", panel_context(pulls), status=status)
+def render_panel(request: HttpRequest, pulls: list) -> HttpResponse:
+    return render(request, "pulls/_panel.html", {**panel_context(pulls), "pull_cost": settings.PULL_COST_TOKENS})
 
 
 def panel_context(pulls: list) -> dict:

@@ -83,6 +83,7 @@ def test_first_pull_from_sign_up_to_history(live_server, celery_worker_process, 
     assert any(0 < keys < settings.PULL_BUDGET_KEYS for keys in seen), f"no live progress seen: {seen}"
     assert seen == sorted(seen), "progress only moves forward"
     expect(page.locator("[data-testid=free-pulls]")).to_have_text("2")
+    expect(page.locator("#pull-price")).to_have_text("free (2 left today)")
 
     address = page.locator("[data-testid=address]").inner_text()
     assert address.startswith("did:key:z6Mk")
