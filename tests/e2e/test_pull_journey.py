@@ -100,3 +100,9 @@ def test_first_pull_from_sign_up_to_history(live_server, celery_worker_process, 
     expect(row).to_contain_text("GO be")
     expect(row).to_contain_text("kept")
     assert address in row.inner_text().replace("\n", "")
+    page.screenshot(path=str(ARTIFACTS / "history.png"), full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/app")
+    expect(page.locator("#pull-button")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "app-mobile.png"), full_page=True)
