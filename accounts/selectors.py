@@ -2,6 +2,7 @@
 import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 
 from .models import ApiToken
 
@@ -18,3 +19,7 @@ def user_for_token(token: str) -> AbstractBaseUser | None:
         .first()
     )
     return found.user if found else None
+
+
+def active_tokens(user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")

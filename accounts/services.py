@@ -78,3 +78,11 @@ def revoke_token(token: str) -> bool:
         revoked_at=timezone.now()
     )
     return updated == 1
+
+
+def revoke_token_of(user: AbstractBaseUser, token_id: int) -> bool:
+    """Revoke one of the user's own tokens by id (the account page); True when it was active."""
+    updated = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return updated == 1

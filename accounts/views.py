@@ -1,4 +1,17 @@
+"""Account pages: terms, privacy, and the account overview (tokens, limits, API tokens)."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
+
+from economy import selectors as economy
+from economy.forms import SpendingLimitsForm
+
+from . import selectors, services
+
+RECENT_ENTRIES = 50
 
 
 class TermsView(TemplateView):
@@ -7,3 +20,37 @@ class TermsView(TemplateView):
 
 class PrivacyView(TemplateView):
     template_name = "accounts/privacy.html"
+
+
+def render_account(request: HttpRequest, new_token: str | None = None) -> HttpResponse:
+    limits = economy.spending_limits(request.user)
+    context = {
+        "limits": limits,
+        "limits_form": SpendingLimitsForm(
+            initial={"tokens_per_day": limits.tokens_per_day, "tokens_per_month": limits.tokens_per_month}
+        ),
+        "entries": economy.transactions(request.user)[:RECENT_ENTRIES],
+        "api_tokens": selectors.active_tokens(request.user),
+        "new_token": new_token,
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    return render_account(request)
+
+
+@login_required
+@require_POST
+def create_api_token(request: HttpRequest) -> HttpResponse:
+    return render_account(request, new_token=services.issue_token(request.user))
+
+
+@login_required
+@require_POST
+def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    if services.revoke_token_of(request.user, token_id):
+        messages.success(request, "API token revoked.")
+    return redirect("account")

@@ -3,10 +3,11 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from vanikeys_site.api import PageQuery, paginate
 
-from . import selectors
+from . import selectors, services
 
 router = Router(tags=["tokens"])
 
@@ -32,6 +33,16 @@ class TransactionsOut(Schema):
     pages: int
 
 
+class LimitsIn(Schema):
+    tokens_per_day: int | None = Field(None, ge=0, le=1_000_000_000, description="None: no daily limit.")
+    tokens_per_month: int | None = Field(None, ge=0, le=1_000_000_000, description="None: no monthly limit.")
+
+
+class LimitsOut(LimitsIn):
+    spent_today: int
+    spent_this_month: int
+
+
 @router.get("balance", response=BalanceOut)
 def balance(request: HttpRequest):
     summary = selectors.wallet_summary(request.auth)
@@ -41,3 +52,14 @@ def balance(request: HttpRequest):
 @router.get("transactions", response=TransactionsOut)
 def transactions(request: HttpRequest, query: Query[PageQuery]):
     return paginate(selectors.transactions(request.auth), query)
+
+
+@router.get("limits", response=LimitsOut)
+def limits(request: HttpRequest):
+    return selectors.spending_limits(request.auth)
+
+
+@router.put("limits", response=LimitsOut)
+def set_limits(request: HttpRequest, payload: LimitsIn):
+    services.set_spending_limits(request.auth, payload.tokens_per_day, payload.tokens_per_month)
+    return selectors.spending_limits(request.auth)

@@ -28,6 +28,14 @@ class WalletSummary:
     free_pulls_left: int
 
 
+@dataclass(frozen=True)
+class SpendingLimits:
+    tokens_per_day: int | None
+    tokens_per_month: int | None
+    spent_today: int
+    spent_this_month: int
+
+
 def utc_now() -> dt.datetime:
     return timezone.now().astimezone(dt.UTC)
 
@@ -113,3 +121,14 @@ def unrefunded_spends(user: AbstractBaseUser) -> QuerySet[LedgerEntry]:
         idempotency_key=Concat(Value(REFUND_KEY_PREFIX), Cast(OuterRef("pk"), CharField()))
     )
     return transactions(user).filter(kind__in=REFUNDABLE_KINDS).exclude(Exists(refund))
+
+
+def spending_limits(user: AbstractBaseUser) -> SpendingLimits:
+    """The user's own limits (None: no limit) next to what they have spent against them."""
+    wallet = Wallet.objects.filter(user=user).first()
+    return SpendingLimits(
+        tokens_per_day=wallet.tokens_per_day if wallet else None,
+        tokens_per_month=wallet.tokens_per_month if wallet else None,
+        spent_today=spent_today(user),
+        spent_this_month=spent_this_month(user),
+    )

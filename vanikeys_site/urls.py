@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("patterns.urls")),
     path("", include("pulls.urls")),
     path("", include("payments.urls")),
+    path("", include("economy.urls")),
     path("", api.urls),
 ]
