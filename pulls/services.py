@@ -4,8 +4,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import asdict
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -173,7 +172,7 @@ def refund_spend(pull: Pull, reason: str) -> None:
         entry_id=pull.spend_entry_id,
         free=pull.paid_with == "free",
         tokens=pull.tokens_spent * pull.batch_size,
-        day=pull.created_at.astimezone(dt_timezone.utc).date(),
+        day=pull.created_at.astimezone(UTC).date(),
     )
     reference = f"pull:{pull.pk}"
     if pull.batch_size == 1:

@@ -7,6 +7,7 @@ from django.test import Client
 
 from economy import selectors as wallet
 from pulls.models import Pull
+from tests.pulls.conftest import use_up_free_pulls
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +41,6 @@ def assert_clean_refusal(response) -> None:
 
 
 def test_every_endpoint_refuses_garbage_cleanly(api_client, user, other_user):
-    from tests.pulls.conftest import use_up_free_pulls
-
     use_up_free_pulls(user)
     balance_before = wallet.balance(user)
     for method, path in operations(api_client):

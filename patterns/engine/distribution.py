@@ -25,7 +25,7 @@ on tiny alphabets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -311,7 +311,7 @@ _MODELS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def body_model(format_name: str) -> BodyModel:
     """The exact body distribution of a format (built once per process)."""
     return _MODELS[format_name]()

@@ -22,9 +22,10 @@ import queue
 import re
 import signal
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, Callable, Iterator, Literal, Union
+from typing import Any, Literal
 
 from nacl._sodium import ffi, lib
 
@@ -33,7 +34,7 @@ from patterns.engine.keys import SEED_LENGTH, public_key_from_seed
 from patterns.engine.matcher import MatchResult, evaluate, quick_rank
 from patterns.engine.pattern import CompiledPattern, PatternSpec, compile_pattern
 
-Until = Union[Literal["jackpot"], int, None]
+Until = Literal["jackpot"] | int | None
 BATCH_SIZE = 1024
 
 _keypair = lib.crypto_sign_seed_keypair

@@ -46,7 +46,7 @@ class PatternSpec:
     mode: str = "words"
 
     @classmethod
-    def from_mapping(cls, values) -> "PatternSpec":
+    def from_mapping(cls, values) -> PatternSpec:
         """A spec from any mapping or object holding these fields (a form, a row, a schema)."""
         get = values.get if hasattr(values, "get") else lambda name, default: getattr(values, name, default)
         return cls(**{field.name: get(field.name, field.default) for field in fields(cls)})

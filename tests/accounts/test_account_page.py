@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import ApiToken
+from accounts.services import issue_token
 from economy import selectors as wallet
 from economy import services as economy
 
@@ -51,8 +52,6 @@ def test_a_new_api_token_is_shown_once_and_can_be_revoked(logged_in, user):
 
 
 def test_nobody_revokes_another_users_token(logged_in, other_user):
-    from accounts.services import issue_token
-
     token = issue_token(other_user)
     stored = ApiToken.objects.get(user=other_user)
     logged_in.post(f"/account/api-tokens/{stored.pk}/revoke")

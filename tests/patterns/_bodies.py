@@ -9,7 +9,7 @@ for good, instead of failing about one run in a hundred by chance.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache
 
 from nacl.bindings import crypto_sign_seed_keypair
 
@@ -23,7 +23,7 @@ def public_key(index: int) -> bytes:
     return crypto_sign_seed_keypair(seed)[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def real_bodies(format_name: str, count: int = SAMPLES) -> tuple[str, ...]:
     fmt = get_format(format_name)
     block = b"".join(fmt.slot_prefix + public_key(index) for index in range(count))

@@ -148,7 +148,7 @@ def test_every_export_signs_a_message_that_verifies_against_the_address(name):
     verifier = Ed25519PublicKey.from_public_bytes(public_key_of_address(name, seed))
     used = signers(exported)
     assert set(used) == set(exported)
-    for encoding, sign in used.items():
+    for sign in used.values():
         verifier.verify(sign(MESSAGE), MESSAGE)  # raises InvalidSignature otherwise
 
 

@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 
 from patterns.engine.formats import FORMATS
 from patterns.engine.matcher import (
-    MatchResult, english_words, evaluate, highlight_spans, quick_rank, straights, word_list,
+    MatchResult,
+    english_words,
+    evaluate,
+    highlight_spans,
+    quick_rank,
+    straights,
+    word_list,
 )
 from patterns.engine.pattern import CompiledPattern, PatternSpec, _compile, compile_pattern
 

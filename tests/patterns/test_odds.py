@@ -13,8 +13,14 @@ from patterns.engine import distribution
 from patterns.engine.automata import jackpot_probability, score_distribution
 from patterns.engine.matcher import quick_rank
 from patterns.engine.odds import (
-    at_least, estimate, exact_odds, format_one_in, format_percent, keys_quantile,
-    pull_probability, wilson_interval,
+    at_least,
+    estimate,
+    exact_odds,
+    format_one_in,
+    format_percent,
+    keys_quantile,
+    pull_probability,
+    wilson_interval,
 )
 from patterns.engine.pattern import PatternSpec, compile_pattern
 from tests.patterns._bodies import real_bodies

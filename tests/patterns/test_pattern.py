@@ -8,8 +8,14 @@ from hypothesis import strategies as st
 
 from patterns.engine.formats import BASE32_ALPHABET, BASE58_ALPHABET, FORMATS
 from patterns.engine.pattern import (
-    FUZZY_GROUPS, CompiledPattern, PatternError, PatternIssue, PatternSpec, char_class,
-    compile_pattern, validate,
+    FUZZY_GROUPS,
+    CompiledPattern,
+    PatternError,
+    PatternIssue,
+    PatternSpec,
+    char_class,
+    compile_pattern,
+    validate,
 )
 
 

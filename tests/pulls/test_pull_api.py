@@ -2,6 +2,7 @@
 import pytest
 from django.test import Client
 
+from accounts.services import issue_token
 from economy import selectors as wallet
 from economy import services as economy
 from patterns.engine import matcher
@@ -84,8 +85,6 @@ def test_the_did_key_error_names_the_character_and_the_fix(api_client):
 
 def test_another_user_gets_404_for_the_pull_its_key_and_actions(finished_pull, other_user):
     pull = finished_pull()
-    from accounts.services import issue_token
-
     stranger = Client(headers={"Authorization": f"Bearer {issue_token(other_user)}"})
     for method, path in [
         ("get", f"/api/pulls/{pull.pk}"),

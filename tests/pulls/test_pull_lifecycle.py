@@ -2,11 +2,12 @@
 import subprocess
 import threading
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.fernet import Fernet
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -16,7 +17,7 @@ from economy import services as economy
 from patterns.engine import grinder, keys
 from patterns.engine.formats import get_format
 from patterns.engine.pattern import PatternSpec
-from pulls import custody, selectors, services
+from pulls import custody, services
 from pulls.models import Pull
 from tests.factories import UserFactory
 from tests.pulls.conftest import use_up_free_pulls
@@ -164,8 +165,6 @@ def test_two_pulls_at_once_with_tokens_for_one_exactly_one_runs(django_capture_o
             outcomes.append("refused")
         finally:
             connection.close()
-
-    from unittest import mock
 
     with mock.patch.object(services, "enqueue"):
         threads = [threading.Thread(target=attempt) for _ in range(2)]
