@@ -1,23 +1,24 @@
 """JSON auth for scripts: register, log in (bearer token), log out, me."""
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictBool
 
 from economy import selectors as economy_selectors
 from vanikeys_site.api import ApiError, throttles
+from vanikeys_site.validators import CleanText
 
-from . import services
+from . import selectors, services
 from .auth import BearerAuth
 
 router = Router(tags=["auth"])
 
 
 class RegisterIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=128)
+    username: CleanText = Field(min_length=1, max_length=150)
+    email: CleanText = Field(min_length=3, max_length=254)
+    password: CleanText = Field(min_length=1, max_length=128)
     confirm_age: StrictBool
     accept_terms: StrictBool
 
@@ -28,8 +29,8 @@ class RegisterOut(Schema):
 
 
 class LoginIn(Schema):
-    username: str = Field(min_length=1, max_length=254, description="Username or e-mail.")
-    password: str = Field(min_length=1, max_length=128)
+    username: CleanText = Field(min_length=1, max_length=254, description="Username or e-mail.")
+    password: CleanText = Field(min_length=1, max_length=128)
 
 
 class TokenOut(Schema):
@@ -53,18 +54,12 @@ def register(request: HttpRequest, payload: RegisterIn):
     return Status(201, {"id": user.pk, "username": user.username})
 
 
-def find_login_user(login: str):
-    """The user named by a username or, failing that, an e-mail address."""
-    User = get_user_model()
-    user = User.objects.filter(username__iexact=login).first()
-    if user is None and "@" in login:
-        user = User.objects.filter(email__iexact=login).order_by("pk").first()
-    return user
-
-
 @router.post("login", auth=None, response=TokenOut, throttle=throttles(settings.THROTTLE_AUTH_RATE))
 def login(request: HttpRequest, payload: LoginIn):
-    candidate = find_login_user(payload.username)
+    try:
+        candidate = selectors.user_by_login(payload.username)
+    except selectors.AmbiguousLogin as exc:
+        raise ApiError(400, "ambiguous_login", str(exc)) from exc
     user = candidate and authenticate(request, username=candidate.username, password=payload.password)
     if not user:
         raise ApiError(401, "invalid_credentials", "Wrong username, e-mail or password.")

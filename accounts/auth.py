@@ -5,15 +5,18 @@ Either way ``request.auth`` is the user.
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from .selectors import user_for_token
+from .selectors import active_token
+from .services import mark_token_used
 
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        api_token = active_token(token)
+        if api_token is None:
+            return None
+        mark_token_used(api_token)
+        request.user = api_token.user
+        return api_token.user
 
 
 class SessionCsrfAuth(SessionAuth):

@@ -1,6 +1,7 @@
 """Reads for accounts: who a bearer token belongs to."""
 import hashlib
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
@@ -11,15 +12,30 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_for_token(token: str) -> AbstractBaseUser | None:
-    """The active user owning an unrevoked token, or None."""
-    found = (
+def active_token(token: str) -> ApiToken | None:
+    """The unrevoked token of an active user (with its user), or None."""
+    return (
         ApiToken.objects.select_related("user")
         .filter(token_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    return found.user if found else None
 
 
 def active_tokens(user: AbstractBaseUser) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+
+
+class AmbiguousLogin(LookupError):
+    """An e-mail address shared by several accounts: the caller must use the username."""
+
+
+def user_by_login(login: str) -> AbstractBaseUser | None:
+    """The user named by a username (any case) or, failing that, by a unique e-mail address."""
+    User = get_user_model()
+    user = User.objects.filter(username__iexact=login).first()
+    if user is not None or "@" not in login:
+        return user
+    matches = list(User.objects.filter(email__iexact=login)[:2])
+    if len(matches) > 1:
+        raise AmbiguousLogin(f"Several accounts use {login}; give the username instead.")
+    return matches[0] if matches else None

@@ -1,5 +1,6 @@
 """Writes for accounts: registration with consent, API tokens."""
 import secrets
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -70,6 +71,16 @@ def issue_token(user: AbstractBaseUser) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, token_hash=hash_token(token), prefix=token[:10])
     return token
+
+
+LAST_USED_PRECISION = timedelta(minutes=5)
+
+
+def mark_token_used(api_token: ApiToken) -> None:
+    """Record when a token was last used, to within a few minutes (one write, not one per call)."""
+    now = timezone.now()
+    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
 
 
 def revoke_token(token: str) -> bool:

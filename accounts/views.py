@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
@@ -42,6 +43,7 @@ def account(request: HttpRequest) -> HttpResponse:
     return render_account(request)
 
 
+@never_cache
 @login_required
 @require_POST
 def create_api_token(request: HttpRequest) -> HttpResponse:

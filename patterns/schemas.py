@@ -5,12 +5,13 @@ from ninja import Schema
 from pydantic import Field, StrictBool
 
 from patterns.engine.pattern import PatternSpec
+from vanikeys_site.validators import CleanText
 
 FormatName = Literal["did:key", "solana", "ssh", "ssh-fp", "onion"]
 
 
 class PatternIn(Schema):
-    pattern: str = Field(min_length=1, max_length=400, examples=["GO BE AWE SOME"])
+    pattern: CleanText = Field(min_length=1, max_length=400, examples=["GO BE AWE SOME"])
     format: FormatName = "did:key"
     case_insensitive: StrictBool = False
     fuzzy: StrictBool = False

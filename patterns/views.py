@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors
 from .forms import PatternForm
@@ -19,12 +20,15 @@ def odds_context(form: PatternForm) -> dict:
         return {"issues": exc.issues}
 
 
+@require_http_methods(["GET", "POST"])
 def app_page(request: HttpRequest) -> HttpResponse:
-    form = PatternForm(request.GET or None)
+    """GET ?pattern=… (a shareable link) or POST (the form without JavaScript) shows odds."""
+    form = PatternForm(request.POST or request.GET or None)
     context = {"form": form, "pull_cost": settings.PULL_COST_TOKENS, **odds_context(form)}
     return render(request, "patterns/app.html", context)
 
 
+@require_POST
 def odds_partial(request: HttpRequest) -> HttpResponse:
     form = PatternForm(request.POST)
     return render(request, "patterns/_odds.html", odds_context(form))

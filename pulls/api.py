@@ -1,6 +1,8 @@
 """JSON endpoints for pulls (PRODUCT.md §9); owner-only, anything else is 404."""
 from django.http import HttpRequest
+from django.views.decorators.cache import never_cache
 from ninja import Query, Router, Status
+from ninja.decorators import decorate_view
 from pydantic import Field
 
 from patterns.schemas import PatternIn
@@ -42,6 +44,7 @@ def detail(request: HttpRequest, pull_id: int) -> dict:
 
 
 @router.get("{int:pull_id}/key")
+@decorate_view(never_cache)
 def private_key(request: HttpRequest, pull_id: int) -> dict:
     pull, exports = selectors.private_key_for_owner(request.auth, pull_id)
     return {"id": pull.pk, "address": pull.address, "format": pull.format, "private_key": exports}

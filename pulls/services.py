@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from economy import services as economy
@@ -225,10 +225,13 @@ def erase_expired_keys(now: datetime | None = None) -> int:
 
 
 def fail_stale_pulls(now: datetime | None = None) -> int:
-    """Fail and refund pulls no worker finished in time (a lost message, a dead broker)."""
+    """Fail and refund pulls no worker took or finished in time (a lost message, a dead
+    worker): running ones by when they started, queued ones by a longer queue timeout."""
     now = now or timezone.now()
-    cutoff = now - timedelta(minutes=settings.PULL_STALE_MINUTES)
-    stale = Pull.objects.filter(status__in=UNSETTLED, created_at__lt=cutoff).values_list("pk", flat=True)
+    stale = Pull.objects.filter(
+        Q(status=Pull.Status.RUNNING, started_at__lt=now - timedelta(minutes=settings.PULL_STALE_MINUTES))
+        | Q(status=Pull.Status.QUEUED, created_at__lt=now - timedelta(minutes=settings.PULL_QUEUE_TIMEOUT_MINUTES))
+    ).values_list("pk", flat=True)
     for pull_id in stale:
         pull_fail(pull_id, "No worker finished it in time.")
     return len(stale)

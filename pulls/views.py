@@ -6,11 +6,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from patterns.forms import PatternForm
 
 from . import selectors, services
+from .forms import HistoryFilterForm
 from .presenters import PullView, key_files
 
 HISTORY_EXPORT_FIELDS = ["number", "created_at", "pattern", "format", "status", "address", "score", "n", "jackpot", "missing", "bonus"]
@@ -63,6 +65,7 @@ def pull_panel(request: HttpRequest, pull_id: int) -> HttpResponse:
     return render_panel(request, pulls)
 
 
+@never_cache
 @login_required
 @require_GET
 def key_reveal(request: HttpRequest, pull_id: int) -> HttpResponse:
@@ -70,6 +73,7 @@ def key_reveal(request: HttpRequest, pull_id: int) -> HttpResponse:
     return render(request, "pulls/_key.html", {"pull": PullView(pull), "files": key_files(files)})
 
 
+@never_cache
 @login_required
 @require_GET
 def key_download(request: HttpRequest, pull_id: int, filename: str) -> HttpResponse:
@@ -78,7 +82,6 @@ def key_download(request: HttpRequest, pull_id: int, filename: str) -> HttpRespo
         return HttpResponse("No such file for this key.", status=404, content_type="text/plain")
     response = HttpResponse(files[filename], content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -110,12 +113,13 @@ def shared_page(request: HttpRequest, share_token: str) -> HttpResponse:
 
 
 def history_filters(request: HttpRequest) -> dict:
-    """?min_score= and ?jackpot= from the query string; bad values are ignored, not 500s."""
+    """?min_score= and ?jackpot= from the query string; values that don't parse are ignored."""
+    form = HistoryFilterForm(request.GET)
+    form.is_valid()
     filters = {}
-    min_score = request.GET.get("min_score", "")
-    if min_score.isdigit():
-        filters["min_score"] = int(min_score)
-    if request.GET.get("jackpot") in {"1", "true", "yes"}:
+    if form.cleaned_data.get("min_score") is not None:
+        filters["min_score"] = form.cleaned_data["min_score"]
+    if form.cleaned_data.get("jackpot"):
         filters["jackpot"] = True
     return filters
 

@@ -116,9 +116,16 @@ TEMPLATES = [
     },
 ]
 
+def required_in_production(name: str, default: str) -> str:
+    """Embedded defaults are for development; production must name its real services."""
+    if not DEBUG and not os.environ.get(name):
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off")
+    return os.environ.get(name, default)
+
+
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'vanikeys.sqlite3'}"),
+        required_in_production("DATABASE_URL", f"sqlite:///{VAR_DIR / 'vanikeys.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
@@ -172,7 +179,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Celery: Redis when configured, otherwise kombu's filesystem transport (works across
 # processes, including revoke) so the embedded start needs no broker.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = (
+    os.environ.get("CELERY_BROKER_URL") or REDIS_URL or required_in_production("CELERY_BROKER_URL", "filesystem://")
+)
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery-queue"
     _queue_dir.mkdir(exist_ok=True)
@@ -193,6 +202,7 @@ PULL_BUDGET_KEYS = env_int("PULL_BUDGET_KEYS", 100_000)
 FREE_PULLS_PER_DAY = env_int("FREE_PULLS_PER_DAY", 3)
 UNKEPT_KEY_TTL_HOURS = env_int("UNKEPT_KEY_TTL_HOURS", 24)
 PULL_STALE_MINUTES = env_int("PULL_STALE_MINUTES", 15)
+PULL_QUEUE_TIMEOUT_MINUTES = env_int("PULL_QUEUE_TIMEOUT_MINUTES", 120)
 KEYS_PER_TOKEN = env_int("KEYS_PER_TOKEN", 1_000)
 JOB_PRICE_MARGIN = float(os.environ.get("JOB_PRICE_MARGIN", "1.2"))
 JOB_MAX_P99_SECONDS = env_int("JOB_MAX_P99_SECONDS", 24 * 3600)

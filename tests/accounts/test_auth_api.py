@@ -149,3 +149,19 @@ def test_openapi_schema_lists_the_contract():
 ])
 def test_unknown_paths_and_methods_answer_in_the_error_shape(method, path, status):
     assert_error(getattr(Client(), method)(path), status)
+
+
+def test_a_token_records_when_it_was_last_used():
+    UserFactory(username="ivan")
+    token = post(Client(), "/auth/login", {"username": "ivan", "password": PASSWORD}).json()["token"]
+    assert ApiToken.objects.get().last_used_at is None
+    Client().get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_control_characters_are_refused_not_stored(field):
+    body = {**GOOD, field: GOOD[field] + "\u0000"}
+    assert_error(post(Client(), "/auth/register", body), 400, "bad_request")
+    assert_error(post(Client(), "/auth/login", {"username": "x\u0000", "password": "y"}), 400)
+    assert not get_user_model().objects.exists()

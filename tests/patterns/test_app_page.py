@@ -2,6 +2,9 @@
 import pytest
 from django.test import Client
 
+from patterns.engine import odds
+from patterns.engine.pattern import PatternSpec
+
 pytestmark = pytest.mark.django_db
 
 
@@ -22,11 +25,13 @@ def test_a_logged_in_user_sees_the_pull_price_and_free_pulls(user):
     assert "free (3 left today)" in page and "10× pull — 1000 tokens" in page
 
 
-def test_odds_follow_the_pattern():
+def test_odds_follow_the_pattern_with_the_engines_exact_figures():
     short = odds_partial(Client(), pattern="ab")
     longer = odds_partial(Client(), pattern="ab cd")
     assert 'data-level="1/1"' in short and 'data-level="2/2"' in longer
-    assert 'data-level="jackpot"' in longer
+    for pattern, html in (("ab", short), ("ab cd", longer)):
+        p_jackpot, _ = odds.exact_odds(PatternSpec(pattern=pattern))
+        assert odds.format_one_in(p_jackpot) in html
 
 
 def test_an_impossible_character_is_explained_inline_before_anything_is_spent():
@@ -40,6 +45,11 @@ def test_patterns_are_escaped_never_executed():
     assert "<script>alert(1)</script>" not in html
 
 
-def test_without_javascript_the_form_still_shows_odds():
-    page = Client().get("/app", {"pattern": "ab cd", "format": "solana", "anchor": "prefix", "mode": "words"}).content.decode()
+def test_without_javascript_the_form_still_shows_odds_and_keeps_the_csrf_token_out_of_urls(user):
+    fields = {"pattern": "ab cd", "format": "solana", "anchor": "prefix", "mode": "words"}
+    assert 'data-level="jackpot"' in Client().get("/app", fields).content.decode()
+    client = Client()
+    client.force_login(user)
+    page = client.post("/app", fields).content.decode()
     assert 'data-level="jackpot"' in page
+    assert '<form id="pattern-form" method="post"' in page

@@ -197,8 +197,33 @@ def test_failed_pulls_of_a_10x_pull_refund_their_share_and_never_more_than_was_p
 
 def test_a_pull_no_worker_finishes_is_failed_and_refunded_by_the_sweep(user, queued):
     (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+    (waiting,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="cd"))
+    services.pull_begin(pull.pk)
     assert services.fail_stale_pulls(now=timezone.now() + timedelta(minutes=5)) == 0
-    assert services.fail_stale_pulls(now=timezone.now() + timedelta(minutes=16)) == 1
+    assert services.fail_stale_pulls(now=timezone.now() + timedelta(minutes=16)) == 1, "a queue may be long"
+    assert services.fail_stale_pulls(now=timezone.now() + timedelta(hours=3)) == 1
+    waiting.refresh_from_db()
+    assert waiting.status == Pull.Status.FAILED
     pull.refresh_from_db()
     assert pull.status == Pull.Status.FAILED and pull.refunded
     assert wallet.free_pulls_left(user) == 3
+
+
+@pytest.mark.parametrize("query", ["min_score=²", "min_score=½", "min_score=99", "jackpot=maybe", "min_score="])
+def test_odd_history_filters_are_ignored_not_500s(finished_pull, browser_client, query):
+    pull = finished_pull()
+    for path in ("/history", "/history/export.csv", "/history/export.json"):
+        response = browser_client.get(f"{path}?{query}")
+        assert response.status_code == 200
+        assert pull.address in response.content.decode().replace("<mark>", "").replace("</mark>", "")
+
+
+def test_private_key_responses_are_never_cached(finished_pull, api_client, browser_client):
+    pull = finished_pull()
+    for response in (
+        api_client.get(f"/api/pulls/{pull.pk}/key"),
+        browser_client.get(f"/pulls/{pull.pk}/key"),
+        browser_client.get(f"/pulls/{pull.pk}/key/id_ed25519"),
+    ):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]

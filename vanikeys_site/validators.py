@@ -1,0 +1,15 @@
+"""Input rules shared by every entry point (API schemas, forms)."""
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+
+def no_control_characters(value: str) -> str:
+    """Text from users never carries NUL or other control characters (the database refuses NUL)."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(no_control_characters)]
