@@ -2,9 +2,13 @@
 
 Nothing here edits a balance or an entry: granting and refunding are forms that call
 ``economy.services``, which write a ledger entry with ``created_by`` = the staff member.
+A refusal by the services (nothing left to refund, a balance past the maximum) comes
+back as a form error. A user gets a wallet with their first ledger entry; staff grant to
+a user without one from "Grant tokens to a user" on the wallet list.
 """
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -12,13 +16,30 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accounts.selectors import AmbiguousLogin, user_by_login
+
 from . import selectors, services
 from .models import LedgerEntry, Wallet
 
 
 class GrantForm(forms.Form):
-    amount = forms.IntegerField(min_value=1, help_text="Tokens to add.")
+    amount = forms.IntegerField(min_value=1, max_value=services.MAX_TOKENS_PER_OPERATION, help_text="Tokens to add.")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Shown in the ledger.")
+
+
+class GrantToUserForm(GrantForm):
+    user = forms.CharField(max_length=254, help_text="Username or e-mail address.")
+    field_order = ["user", "amount", "reason"]
+
+    def clean_user(self) -> AbstractBaseUser:
+        login = self.cleaned_data["user"].strip()
+        try:
+            user = user_by_login(login)
+        except AmbiguousLogin as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if user is None:
+            raise forms.ValidationError(f"No user with username or e-mail {login}.")
+        return user
 
 
 class RefundForm(forms.Form):
@@ -26,7 +47,7 @@ class RefundForm(forms.Form):
         queryset=LedgerEntry.objects.none(), help_text="The pull, job or free pull to give back."
     )
     amount = forms.IntegerField(
-        min_value=1, required=False, help_text="Tokens to give back; empty means all that entry took."
+        min_value=1, required=False, help_text="Tokens to give back; empty means all that is left of that entry."
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Shown in the ledger.")
 
@@ -34,14 +55,15 @@ class RefundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["entry"].queryset = selectors.unrefunded_spends(wallet.user)
         self.fields["entry"].label_from_instance = lambda e: (
-            f"#{e.pk} {e.created_at:%Y-%m-%d %H:%M} {e.get_kind_display()} {-e.amount} tokens ({e.reference or '-'})"
+            f"#{e.pk} {e.created_at:%Y-%m-%d %H:%M} {e.get_kind_display()} {-e.amount} tokens, "
+            f"{e.refundable_tokens} left ({e.reference or '-'})"
         )
 
     def clean(self) -> dict:
         data = super().clean()
         entry, amount = data.get("entry"), data.get("amount")
-        if entry is not None and amount is not None and amount > -entry.amount:
-            self.add_error("amount", f"That entry took only {-entry.amount} tokens.")
+        if entry is not None and amount is not None and amount > entry.refundable_tokens:
+            self.add_error("amount", f"Only {entry.refundable_tokens} tokens of that entry are left to refund.")
         return data
 
 
@@ -66,7 +88,7 @@ class WalletAdmin(admin.ModelAdmin):
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # every user gets one on sign-up
+        return False  # made by the first ledger entry, e.g. a grant from grant_to_user_view
 
     def has_delete_permission(self, request: HttpRequest, obj: Wallet | None = None) -> bool:
         return False
@@ -83,18 +105,27 @@ class WalletAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list:
         own = [
+            path("grant/", self.admin_site.admin_view(self.grant_to_user_view), name="economy_wallet_grant_to_user"),
             path("<int:wallet_id>/grant/", self.admin_site.admin_view(self.grant_view), name="economy_wallet_grant"),
             path("<int:wallet_id>/refund/", self.admin_site.admin_view(self.refund_view), name="economy_wallet_refund"),
         ]
         return own + super().get_urls()
 
+    def grant_to_user_view(self, request: HttpRequest) -> HttpResponse:
+        """Grant to any user by login, making their wallet if they have none yet."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = GrantToUserForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            entry = self._grant(request, form, form.cleaned_data["user"])
+            if entry is not None:
+                return self._back_to(Wallet.objects.get(user_id=entry.user_id))
+        return self._render_form(request, None, form, "Grant tokens to a user")
+
     def grant_view(self, request: HttpRequest, wallet_id: int) -> HttpResponse:
         wallet = self._wallet_for_change(request, wallet_id)
         form = GrantForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            entry = services.grant(wallet.user, data["amount"], data["reason"], created_by=request.user)
-            self.message_user(request, f"Granted {entry.amount} tokens to {wallet.user}; now {entry.balance_after}.")
+        if request.method == "POST" and form.is_valid() and self._grant(request, form, wallet.user) is not None:
             return self._back_to(wallet)
         return self._render_form(request, wallet, form, f"Grant tokens to {wallet.user}")
 
@@ -103,12 +134,29 @@ class WalletAdmin(admin.ModelAdmin):
         form = RefundForm(request.POST or None, wallet=wallet)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            entry = services.refund_entry(
-                data["entry"], data["reason"], created_by=request.user, amount=data["amount"]
-            )
-            self.message_user(request, f"Refunded {entry.amount} tokens to {wallet.user}; now {entry.balance_after}.")
-            return self._back_to(wallet)
+            try:
+                entry = services.refund_entry(
+                    data["entry"], data["reason"], created_by=request.user, amount=data["amount"]
+                )
+            except ValueError as exc:  # AlreadyRefunded too: another refund got there first
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request, f"Refunded {entry.amount} tokens to {wallet.user}; now {entry.balance_after}."
+                )
+                return self._back_to(wallet)
         return self._render_form(request, wallet, form, f"Refund {wallet.user}")
+
+    def _grant(self, request: HttpRequest, form: GrantForm, user: AbstractBaseUser) -> LedgerEntry | None:
+        """Grant what a valid form says, or put the services' refusal on the form (None)."""
+        data = form.cleaned_data
+        try:
+            entry = services.grant(user, data["amount"], data["reason"], created_by=request.user)
+        except ValueError as exc:  # e.g. past the most a wallet may hold
+            form.add_error(None, str(exc))
+            return None
+        self.message_user(request, f"Granted {entry.amount} tokens to {user}; now {entry.balance_after}.")
+        return entry
 
     def _wallet_for_change(self, request: HttpRequest, wallet_id: int) -> Wallet:
         wallet = get_object_or_404(Wallet.objects.select_related("user"), pk=wallet_id)
@@ -119,7 +167,9 @@ class WalletAdmin(admin.ModelAdmin):
     def _back_to(self, wallet: Wallet) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:economy_wallet_change", args=[wallet.pk]))
 
-    def _render_form(self, request: HttpRequest, wallet: Wallet, form: forms.Form, title: str) -> TemplateResponse:
+    def _render_form(
+        self, request: HttpRequest, wallet: Wallet | None, form: forms.Form, title: str
+    ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

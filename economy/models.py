@@ -63,6 +63,14 @@ class LedgerEntry(models.Model):
     idempotency_key = models.CharField(
         max_length=255, null=True, blank=True, unique=True, help_text="Applied at most once per key."
     )
+    refunds = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="refunded_by",
+        help_text="For a refund: the spend (pull, job or free pull) it gives back.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -78,6 +86,9 @@ class LedgerEntry(models.Model):
                 name="economy_ledger_balance_after_adds_up",
             ),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="economy_ledger_balance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunds__isnull=True) | Q(kind="refund"), name="economy_ledger_only_refunds_refer_to_a_spend"
+            ),
         ]
 
     def __str__(self) -> str:

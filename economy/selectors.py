@@ -4,19 +4,19 @@ Days and months are UTC calendar days and months: free pulls reset at 00:00 UTC 
 spending limits count from the start of the UTC day / month.
 """
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import LedgerEntry, Wallet
 
-# Kinds whose entries count as spending (for limits); refunds give spending back.
+# Kinds whose entries count as spending (for limits); their refunds give spending back.
 SPENDING_KINDS = (LedgerEntry.Kind.PULL, LedgerEntry.Kind.JOB)
-NET_SPENDING_KINDS = (*SPENDING_KINDS, LedgerEntry.Kind.REFUND)
 # Entries a refund can give back: what a pull or job took, including a free pull.
 REFUNDABLE_KINDS = (*SPENDING_KINDS, LedgerEntry.Kind.FREE)
 REFUND_KEY_PREFIX = "refund:entry:"
@@ -77,13 +77,13 @@ def transactions(user: AbstractBaseUser) -> QuerySet[LedgerEntry]:
 
 
 def spent_since(user_id: int, since: dt.datetime) -> int:
-    """Tokens spent on pulls and jobs since ``since``, less what was refunded since then."""
-    total = (
-        LedgerEntry.objects.filter(user_id=user_id, created_at__gte=since, kind__in=NET_SPENDING_KINDS)
-        .aggregate(total=Sum("amount"))["total"]
-        or 0
-    )
-    return max(0, -total)
+    """Tokens spent on pulls and jobs since ``since``, less what has been refunded of
+    those spends: a refund counts in the period of the spend it gives back, so a refund
+    today of yesterday's spend leaves today's spending as it is."""
+    spends = Q(kind__in=SPENDING_KINDS, created_at__gte=since)
+    refunds_of_those = Q(kind=LedgerEntry.Kind.REFUND, refunds__kind__in=SPENDING_KINDS, refunds__created_at__gte=since)
+    total = LedgerEntry.objects.filter(spends | refunds_of_those, user_id=user_id).aggregate(total=Sum("amount"))
+    return max(0, -(total["total"] or 0))
 
 
 def spent_today(user: AbstractBaseUser) -> int:
@@ -95,32 +95,39 @@ def spent_this_month(user: AbstractBaseUser) -> int:
 
 
 def refund_key(entry_id: int, share: int | None = None) -> str:
-    """The idempotency key of the refund of one spend entry (or of one share of it, for a
-    multi-pull): each is refunded at most once."""
+    """The idempotency key of the automatic refund of one spend entry (or of one share of
+    it, for a multi-pull): each is refunded at most once."""
     base = f"{REFUND_KEY_PREFIX}{entry_id}"
     return base if share is None else f"{base}:{share}"
 
 
+def staff_refund_key(entry_id: int) -> str:
+    """A fresh key for one staff refund: each is its own refund, capped by what is left."""
+    return f"{REFUND_KEY_PREFIX}{entry_id}:staff:{uuid.uuid4().hex}"
+
+
+def refunds_of(entry_id: int) -> QuerySet[LedgerEntry]:
+    """Every refund written for one spend entry: automatic, by share, or by staff."""
+    return LedgerEntry.objects.filter(refunds_id=entry_id)
+
+
 def refunded_tokens(entry_id: int) -> int:
-    """Tokens already given back for one spend entry, whole or by shares."""
-    base = refund_key(entry_id)
-    refunds = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).filter(
-        Q(idempotency_key=base) | Q(idempotency_key__startswith=f"{base}:")
-    )
-    return refunds.aggregate(total=Sum("amount"))["total"] or 0
-
-
-def refund_of(entry: LedgerEntry) -> LedgerEntry | None:
-    """The refund already written for a spend entry, if any."""
-    return LedgerEntry.objects.filter(idempotency_key=refund_key(entry.pk)).first()
+    """Tokens already given back for one spend entry, by every refund of it together."""
+    return refunds_of(entry_id).aggregate(total=Sum("amount"))["total"] or 0
 
 
 def unrefunded_spends(user: AbstractBaseUser) -> QuerySet[LedgerEntry]:
-    """The user's pull, job and free-pull entries that have no refund yet, newest first."""
-    refund = LedgerEntry.objects.filter(
-        idempotency_key=Concat(Value(REFUND_KEY_PREFIX), Cast(OuterRef("pk"), CharField()))
+    """The user's pull, job and free-pull entries with something left to give back, newest
+    first, each annotated with ``refundable_tokens``: a paid spend while its refunds add up
+    to less than it took, a free pull (0 tokens) while it has no refund at all."""
+    refunds = LedgerEntry.objects.filter(refunds=OuterRef("pk"))
+    refunded = refunds.values("refunds").annotate(total=Sum("amount")).values("total")
+    return (
+        transactions(user)
+        .filter(kind__in=REFUNDABLE_KINDS)
+        .annotate(refundable_tokens=-F("amount") - Coalesce(Subquery(refunded), 0))
+        .filter(Q(refundable_tokens__gt=0) | (Q(amount=0) & ~Exists(refunds)))
     )
-    return transactions(user).filter(kind__in=REFUNDABLE_KINDS).exclude(Exists(refund))
 
 
 def spending_limits(user: AbstractBaseUser) -> SpendingLimits:

@@ -19,6 +19,10 @@ from . import selectors
 from .models import LedgerEntry, Wallet
 
 Kind = LedgerEntry.Kind
+# Sane bounds, far above any real use and below what the database columns hold: a
+# change past them is a typo or an attack, refused with a clear ValueError.
+MAX_TOKENS_PER_OPERATION = 1_000_000_000
+MAX_BALANCE = 1_000_000_000_000
 CREDIT_KINDS = frozenset({Kind.PURCHASE, Kind.REFUND, Kind.GRANT, Kind.ADJUSTMENT})
 DEBIT_KINDS = frozenset({Kind.PULL, Kind.JOB, Kind.ADJUSTMENT})
 
@@ -85,11 +89,6 @@ class Spend:
             tokens=-entry.amount,
             day=entry.created_at.astimezone(dt.UTC).date(),
         )
-
-
-def get_or_create_wallet(user: AbstractBaseUser) -> Wallet:
-    wallet, _ = Wallet.objects.get_or_create(user=user)
-    return wallet
 
 
 def credit(
@@ -182,45 +181,52 @@ def spend_for_pull(user: AbstractBaseUser, *, reference: str, count: int = 1) ->
 
 
 def refund_pull_spend(spend: Spend, reference: str, reason: str) -> LedgerEntry:
-    """Give back what a pull took (its free pull, or its tokens), at most once per spend.
+    """Give back what a failed pull took and no other refund has given back yet: its free
+    pull, or the rest of its tokens (staff may have refunded part already). At most once
+    per spend: a repeat returns the first refund; AlreadyRefunded when nothing is left.
 
     A free pull comes back only on the day it was taken; after 00:00 UTC the counter has
     reset anyway, and the refund entry (0 tokens) still records what happened.
     """
     _require_reason(reason)
-    return _give_back(spend, spend.tokens, reference, reason, created_by=None)
+    return _give_back(spend, selectors.refund_key(spend.entry_id), reference, reason)
 
 
 def refund_pull_share(spend: Spend, share: int, tokens: int, reference: str, reason: str) -> LedgerEntry:
     """Give back one pull's share of a multi-pull spend (e.g. one failed pull of a 10×),
-    at most once per share, and never more in all than the spend took."""
+    at most once per share, and never more in all than the spend took (AlreadyRefunded
+    when nothing is left)."""
     _require_reason(reason)
     _require_positive(tokens)
-    return _give_back(spend, tokens, reference, reason, created_by=None, share=share)
+    return _give_back(spend, selectors.refund_key(spend.entry_id, share), reference, reason, tokens=tokens)
 
 
 def refund_entry(
     entry: LedgerEntry, reason: str, created_by: AbstractBaseUser | None = None, amount: int | None = None
 ) -> LedgerEntry:
-    """Refund a pull, job or free-pull entry (all of it, or ``amount`` of it), at most once.
+    """A staff refund of a pull, job or free-pull entry: ``amount`` tokens of it, or all
+    that is left.
 
-    Shares its idempotency key with ``refund_pull_spend``, so staff and the automatic
-    refund of a failed pull can never both pay back the same spend.
+    Each call is a refund of its own (its own idempotency key), so partial refunds add up;
+    together with the automatic refund of a failed pull they never give back more than the
+    entry took, nor a free pull more than once. Raises AlreadyRefunded when nothing is
+    left, ValueError for more than is left.
     """
     _require_reason(reason)
     spend = Spend.from_entry(entry)
-    if amount is None:
-        amount = spend.tokens
-    elif not (_is_whole(amount) and 0 < amount <= spend.tokens):
+    if amount is not None and not (_is_whole(amount) and 0 < amount <= spend.tokens):
         raise ValueError(f"A refund of entry #{entry.pk} must be between 1 and {spend.tokens} tokens.")
-    return _give_back(spend, amount, entry.reference, reason, created_by)
+    key = selectors.staff_refund_key(entry.pk)
+    return _give_back(spend, key, entry.reference, reason, tokens=amount, created_by=created_by, exact=True)
 
 
 def set_spending_limits(user: AbstractBaseUser, per_day: int | None, per_month: int | None) -> Wallet:
     """The user's own caps on tokens spent per UTC day / month; None removes a cap."""
     for name, value in (("per_day", per_day), ("per_month", per_month)):
-        if value is not None and not (_is_whole(value) and value >= 0):
-            raise ValueError(f"Spending limit {name} must be a whole number of tokens ≥ 0 or None.")
+        if value is not None and not (_is_whole(value) and 0 <= value <= MAX_TOKENS_PER_OPERATION):
+            raise ValueError(
+                f"Spending limit {name} must be a whole number of tokens from 0 to {MAX_TOKENS_PER_OPERATION:,}, or None."
+            )
     with transaction.atomic():
         wallet = _locked_wallet(user.pk)
         wallet.tokens_per_day, wallet.tokens_per_month = per_day, per_month
@@ -278,27 +284,40 @@ def _enforce_spending_limits(wallet: Wallet, amount: int) -> None:
 
 def _give_back(
     spend: Spend,
-    amount: int,
+    key: str,
     reference: str,
     reason: str,
-    created_by: AbstractBaseUser | None,
-    share: int | None = None,
+    *,
+    tokens: int | None = None,
+    created_by: AbstractBaseUser | None = None,
+    exact: bool = False,
 ) -> LedgerEntry:
-    """Refund (part of) a spend once per key; all refunds of one spend together are
-    capped at what it took, so a staff refund after partial ones pays only the rest."""
-    key = selectors.refund_key(spend.entry_id, share)
+    """Refund ``tokens`` of a spend (None: all that is left) once per key.
+
+    Under the wallet lock, all refunds of one spend together are kept within what it took:
+    more than is left is paid only up to what is left, or with ``exact`` refused with a
+    ValueError. A spend of 0 tokens (a free pull) is given back at most once in all.
+    AlreadyRefunded when nothing is left.
+    """
     with transaction.atomic():
         wallet = _locked_wallet(spend.user_id)
         existing = _applied_entry(key, spend.user_id, Kind.REFUND)
         if existing is not None:
             return existing
-        remaining = spend.tokens - selectors.refunded_tokens(spend.entry_id)
-        if spend.tokens and remaining <= 0:
-            raise AlreadyRefunded(f"Ledger entry #{spend.entry_id} is already refunded in full.")
-        amount = min(amount, remaining)
+        if spend.tokens == 0:
+            if selectors.refunds_of(spend.entry_id).exists():
+                raise AlreadyRefunded(f"Ledger entry #{spend.entry_id} is already refunded.")
+            left = 0
+        else:
+            left = spend.tokens - selectors.refunded_tokens(spend.entry_id)
+            if left <= 0:
+                raise AlreadyRefunded(f"Ledger entry #{spend.entry_id} is already refunded in full.")
+        if tokens is not None and tokens > left and exact:
+            raise ValueError(f"Only {left} tokens of ledger entry #{spend.entry_id} are left to refund.")
+        amount = left if tokens is None else min(tokens, left)
         if spend.free and wallet.free_pulls_used_on == spend.day and wallet.free_pulls_used > 0:
             wallet.free_pulls_used -= 1
-        return _apply(wallet, amount, Kind.REFUND, reference, reason, key, created_by)
+        return _apply(wallet, amount, Kind.REFUND, reference, reason, key, created_by, refunds_id=spend.entry_id)
 
 
 def _apply(
@@ -309,9 +328,14 @@ def _apply(
     reason: str,
     idempotency_key: str | None = None,
     created_by: AbstractBaseUser | None = None,
+    refunds_id: int | None = None,
 ) -> LedgerEntry:
     """Change the locked wallet by ``amount`` and write its one ledger entry."""
     before = wallet.balance
+    if amount > 0 and before + amount > MAX_BALANCE:
+        raise ValueError(
+            f"This would take the balance to {before + amount:,} tokens, past the most a wallet holds ({MAX_BALANCE:,})."
+        )
     wallet.balance = before + amount
     wallet.save(update_fields=["balance", "free_pulls_used_on", "free_pulls_used", "updated_at"])
     return LedgerEntry.objects.create(
@@ -324,6 +348,7 @@ def _apply(
         reason=reason,
         idempotency_key=idempotency_key,
         created_by=created_by,
+        refunds_id=refunds_id,
     )
 
 
@@ -334,6 +359,8 @@ def _is_whole(value: object) -> bool:
 def _require_positive(amount: int) -> None:
     if not _is_whole(amount) or amount <= 0:
         raise ValueError(f"An amount of tokens must be a positive integer, not {amount!r}.")
+    if amount > MAX_TOKENS_PER_OPERATION:
+        raise ValueError(f"An amount of tokens must be at most {MAX_TOKENS_PER_OPERATION:,}, not {amount:,}.")
 
 
 def _require_kind(kind: str, allowed: frozenset) -> None:

@@ -166,7 +166,8 @@ def pull_fail(pull_id: int, reason: str) -> Pull:
 
 def refund_spend(pull: Pull, reason: str) -> None:
     """Give back what one pull cost: the whole spend for a single pull (its free pull or
-    tokens), this pull's share for one of a 10× pull. Each is applied at most once."""
+    the tokens staff have not refunded already), this pull's share for one of a 10× pull.
+    Each is applied at most once; a spend already refunded in full is left as it is."""
     spend = economy.Spend(
         user_id=pull.user_id,
         entry_id=pull.spend_entry_id,
@@ -175,13 +176,13 @@ def refund_spend(pull: Pull, reason: str) -> None:
         day=pull.created_at.astimezone(UTC).date(),
     )
     reference = f"pull:{pull.pk}"
-    if pull.batch_size == 1:
-        economy.refund_pull_spend(spend, reference, reason)
-    else:
-        try:
+    try:
+        if pull.batch_size == 1:
+            economy.refund_pull_spend(spend, reference, reason)
+        else:
             economy.refund_pull_share(spend, share=pull.number, tokens=pull.tokens_spent, reference=reference, reason=reason)
-        except economy.AlreadyRefunded:
-            log.info("pull %s: its 10× spend was already refunded in full", pull.pk)
+    except economy.AlreadyRefunded:
+        log.info("pull %s: its spend was already refunded in full (by staff or other pulls)", pull.pk)
 
 
 def keep_key(user: AbstractBaseUser, pull_id: int) -> Pull:

@@ -1,7 +1,7 @@
 """Django admin: staff grant and refund through forms that write ledger entries in their name."""
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
 from economy import selectors, services
 from economy.models import LedgerEntry, Wallet
@@ -24,12 +24,20 @@ def admin_client(staff) -> Client:
     return client
 
 
+def wallet_of(user) -> Wallet:
+    """The user's wallet; for a user with no entries yet, an empty one such as a first entry makes."""
+    return Wallet.objects.get_or_create(user=user)[0]
+
+
 def grant_url(user) -> str:
-    return reverse("admin:economy_wallet_grant", args=[Wallet.objects.get(user=user).pk])
+    return reverse("admin:economy_wallet_grant", args=[wallet_of(user).pk])
 
 
 def refund_url(user) -> str:
-    return reverse("admin:economy_wallet_refund", args=[Wallet.objects.get(user=user).pk])
+    return reverse("admin:economy_wallet_refund", args=[wallet_of(user).pk])
+
+
+GRANT_TO_USER_URL = reverse_lazy("admin:economy_wallet_grant_to_user")
 
 
 def test_staff_grant_tokens_with_a_reason_as_a_ledger_entry(admin_client, staff, user):
@@ -80,7 +88,8 @@ def test_a_staff_refund_and_the_automatic_refund_never_both_pay(admin_client, se
     spend = services.spend_for_pull(user, reference="pull:12")
     admin_client.post(refund_url(user), {"entry": spend.entry_id, "reason": "Support ticket"})
 
-    services.refund_pull_spend(spend, "pull:12", "Worker lost")
+    with pytest.raises(services.AlreadyRefunded):
+        services.refund_pull_spend(spend, "pull:12", "Worker lost")
 
     assert selectors.balance(user) == 100
 
@@ -116,7 +125,7 @@ def test_the_ledger_is_read_only_in_the_admin(admin_client, user):
 
 
 def test_the_balance_cannot_be_edited_in_the_admin(admin_client, user):
-    wallet = Wallet.objects.get(user=user)
+    wallet = wallet_of(user)
     admin_client.post(reverse("admin:economy_wallet_change", args=[wallet.pk]), {"balance": "999999"})
     assert selectors.balance(user) == 0
 
@@ -135,7 +144,7 @@ def test_staff_find_wallets_and_entries_by_username_email_and_reference(admin_cl
 
 
 def test_the_wallet_page_links_to_grant_refund_and_the_users_ledger(admin_client, user):
-    wallet = Wallet.objects.get(user=user)
+    wallet = wallet_of(user)
     services.grant(user, 10, "test", created_by=None)
 
     page = admin_client.get(reverse("admin:economy_wallet_change", args=[wallet.pk])).content.decode()
@@ -150,4 +159,108 @@ def test_non_staff_cannot_grant(user):
     client = Client()
     client.force_login(user)
     client.post(grant_url(user), {"amount": "1000", "reason": "me"})
+    assert selectors.balance(user) == 0
+
+
+def test_after_a_partial_refund_staff_can_refund_the_rest(admin_client):
+    user = FundedUserFactory(tokens=1000)
+    job = services.debit(user, 300, LedgerEntry.Kind.JOB, "job:4")
+    admin_client.post(refund_url(user), {"entry": job.pk, "amount": "100", "reason": "Partly slow"})
+
+    form_page = admin_client.get(refund_url(user))
+    assert "200 left" in form_page.content.decode()
+    too_much = admin_client.post(refund_url(user), {"entry": job.pk, "amount": "201", "reason": "x"})
+    assert "Only 200 tokens" in str(too_much.context["form"].errors["amount"])
+
+    rest = admin_client.post(refund_url(user), {"entry": job.pk, "reason": "Failed in the end"})
+
+    assert rest.status_code == 302
+    assert selectors.balance(user) == 1000
+    refunds = selectors.transactions(user).filter(kind=LedgerEntry.Kind.REFUND)
+    assert sorted(refunds.values_list("amount", flat=True)) == [100, 200]
+
+
+def test_a_ten_pull_refunded_share_by_share_is_not_offered_and_cannot_be_refunded_again(admin_client, settings):
+    settings.PULL_COST_TOKENS = 100
+    user = FundedUserFactory(tokens=1000)
+    spend = services.spend_for_pull(user, reference="pull:10x", count=10)
+    for share in range(1, 11):
+        services.refund_pull_share(spend, share, 100, f"pull:{share}", "Worker lost")
+
+    offered = admin_client.get(refund_url(user)).context["form"].fields["entry"].queryset
+    response = admin_client.post(refund_url(user), {"entry": spend.entry_id, "reason": "Again"})
+
+    assert spend.entry_id not in offered.values_list("pk", flat=True)
+    assert response.status_code == 200
+    assert "entry" in response.context["form"].errors
+    assert selectors.balance(user) == 1000
+
+
+def test_a_refund_that_loses_a_race_is_a_form_error_not_a_500(admin_client, monkeypatch):
+    user = FundedUserFactory(tokens=1000)
+    job = services.debit(user, 300, LedgerEntry.Kind.JOB, "job:4")
+
+    def refunded_meanwhile(*args, **kwargs):
+        services.refund_pull_spend(services.Spend.from_entry(job), "job:4", "Worker lost")
+        return real_refund_entry(*args, **kwargs)
+
+    real_refund_entry = services.refund_entry
+    monkeypatch.setattr(services, "refund_entry", refunded_meanwhile)
+    response = admin_client.post(refund_url(user), {"entry": job.pk, "reason": "Support ticket"})
+
+    assert response.status_code == 200
+    assert "already refunded" in str(response.context["form"].non_field_errors())
+    assert selectors.balance(user) == 1000
+
+
+@pytest.mark.parametrize("amount", ["1000000001", "99999999999999999999"])
+def test_a_grant_past_a_billion_tokens_is_a_form_error(admin_client, user, amount):
+    response = admin_client.post(grant_url(user), {"amount": amount, "reason": "Typo"})
+
+    assert response.status_code == 200
+    assert "amount" in response.context["form"].errors
+    assert selectors.balance(user) == 0
+
+
+def test_a_grant_past_the_maximum_balance_is_a_form_error(admin_client, user, monkeypatch):
+    monkeypatch.setattr(services, "MAX_BALANCE", 1_000)
+    services.grant(user, 900, "test", created_by=None)
+
+    response = admin_client.post(grant_url(user), {"amount": "101", "reason": "Too much"})
+
+    assert response.status_code == 200
+    assert "past the most a wallet holds" in str(response.context["form"].non_field_errors())
+    assert selectors.balance(user) == 900
+
+
+def test_staff_grant_to_a_user_without_a_wallet_from_the_wallet_list(admin_client, staff, user):
+    assert not Wallet.objects.filter(user=user).exists()
+    wallets = admin_client.get(reverse("admin:economy_wallet_changelist")).content.decode()
+    assert str(GRANT_TO_USER_URL) in wallets
+
+    response = admin_client.post(GRANT_TO_USER_URL, {"user": user.email, "amount": "50", "reason": "Welcome"})
+
+    wallet = Wallet.objects.get(user=user)
+    assert response.status_code == 302
+    assert response.url == reverse("admin:economy_wallet_change", args=[wallet.pk])
+    entry = selectors.transactions(user).get()
+    assert (entry.kind, entry.amount, entry.reason, entry.created_by) == ("grant", 50, "Welcome", staff)
+
+
+@pytest.mark.parametrize(("login", "message"), [("nobody", "No user"), ("twin@example.com", "Several accounts")])
+def test_granting_to_an_unknown_or_ambiguous_login_is_a_form_error(admin_client, login, message):
+    UserFactory(email="twin@example.com")
+    UserFactory(email="Twin@example.com")
+
+    response = admin_client.post(GRANT_TO_USER_URL, {"user": login, "amount": "50", "reason": "x"})
+
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors["user"])
+    assert not LedgerEntry.objects.exists()
+
+
+def test_non_staff_cannot_grant_to_a_user(user):
+    client = Client()
+    client.force_login(user)
+    client.post(GRANT_TO_USER_URL, {"user": user.username, "amount": "1000", "reason": "me"})
     assert selectors.balance(user) == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from economy import selectors
+from economy import selectors, services
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,11 @@ def test_grants_tokens_by_username(user):
     assert f"Granted 300 tokens to {user.username}" in output
     entry = selectors.transactions(user).get()
     assert (entry.kind, entry.amount, entry.reason, entry.created_by) == ("grant", 300, "Beta tester", None)
+
+
+def test_grants_tokens_by_username_in_any_case(user):
+    grant_tokens(user.username.upper(), "7", "--reason", "Support")
+    assert selectors.balance(user) == 7
 
 
 def test_grants_tokens_by_email_in_any_case(user):
@@ -55,6 +60,8 @@ def test_json_output(user):
         (["{user}", "0", "--reason", "x"], "positive whole number"),
         (["{user}", "-5", "--reason", "x"], "positive whole number"),
         (["{user}", "ten", "--reason", "x"], "positive whole number"),
+        (["{user}", "1000000001", "--reason", "x"], "at most 1,000,000,000 tokens"),
+        (["{user}", "99999999999999999999", "--reason", "x"], "at most 1,000,000,000 tokens"),
         (["{user}", "10"], "--reason is required"),
         (["{user}", "10", "--reason", "   "], "--reason is required"),
     ],
@@ -71,15 +78,35 @@ def test_an_email_shared_by_two_users_is_ambiguous():
     first = UserFactory(email="twin@example.com")
     UserFactory(email="TWIN@example.com")
 
-    with pytest.raises(CommandError, match="more than one user") as refused:
+    with pytest.raises(CommandError, match="Several accounts use twin@example.com; give the username") as refused:
         grant_tokens("twin@example.com", "10", "--reason", "x")
     assert refused.value.returncode == 2
     assert selectors.balance(first) == 0
 
 
-def test_from_the_command_line_bad_input_is_one_line_on_stderr_and_exit_2():
+def test_a_grant_past_the_maximum_balance_is_refused_with_exit_status_2(user, monkeypatch):
+    monkeypatch.setattr(services, "MAX_BALANCE", 1_000)
+    grant_tokens(user.username, "900", "--reason", "x")
+
+    with pytest.raises(CommandError, match="past the most a wallet holds") as refused:
+        grant_tokens(user.username, "101", "--reason", "x")
+
+    assert refused.value.returncode == 2
+    assert selectors.balance(user) == 900
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["someone", "0", "--reason", "x"], "positive whole number"),
+        (["someone", "99999999999999999999", "--reason", "x"], "at most 1,000,000,000"),
+        (["someone"], "the following arguments are required: amount"),
+        (["someone", "5", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_from_the_command_line_bad_input_is_one_line_on_stderr_and_exit_2(args, message):
     result = subprocess.run(
-        [sys.executable, "manage.py", "grant_tokens", "someone", "0", "--reason", "x"],
+        [sys.executable, "manage.py", "grant_tokens", *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
         capture_output=True,
@@ -90,4 +117,4 @@ def test_from_the_command_line_bad_input_is_one_line_on_stderr_and_exit_2():
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.strip().count("\n") == 0
-    assert "positive whole number" in result.stderr
+    assert message in result.stderr

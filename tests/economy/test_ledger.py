@@ -12,9 +12,10 @@ Kind = LedgerEntry.Kind
 pytestmark = pytest.mark.django_db
 
 
-def test_a_new_user_has_an_empty_wallet(user):
-    assert Wallet.objects.get(user=user).balance == 0
+def test_a_new_user_has_no_wallet_row_yet_and_reads_as_empty(user):
+    assert not Wallet.objects.filter(user=user).exists()
     assert selectors.balance(user) == 0
+    assert selectors.wallet_summary(user) == selectors.WalletSummary(balance=0, free_pulls_left=3)
     assert not selectors.transactions(user).exists()
 
 
@@ -151,6 +152,7 @@ def test_the_balance_always_equals_the_sum_of_the_entries_after_a_mix_of_changes
 
 
 def test_the_database_refuses_a_negative_balance(user):
+    services.grant(user, 5, "makes the wallet", created_by=None)
     with pytest.raises(IntegrityError), transaction.atomic():
         Wallet.objects.filter(user=user).update(balance=-1)
 
@@ -166,19 +168,36 @@ def test_ledger_entries_cannot_be_edited_or_deleted(user):
     assert LedgerEntry.objects.get(pk=entry.pk).amount == 10
 
 
-def test_get_or_create_wallet_makes_a_missing_wallet_once(user):
-    Wallet.objects.filter(user=user).delete()
-
-    wallet = services.get_or_create_wallet(user)
-
-    assert services.get_or_create_wallet(user).pk == wallet.pk
-    assert wallet.balance == 0
-
-
 def test_a_change_for_a_user_without_a_wallet_creates_it(user):
-    Wallet.objects.filter(user=user).delete()
     services.credit(user, 10, Kind.GRANT, "x", reason="test")
-    assert Wallet.objects.get(user=user).balance == 10
+    services.credit(user, 5, Kind.GRANT, "x", reason="test")
+    assert Wallet.objects.get(user=user).balance == 15
+
+
+def test_one_operation_moves_at_most_a_billion_tokens(user):
+    services.grant(user, services.MAX_TOKENS_PER_OPERATION, "the most at once", created_by=None)
+
+    with pytest.raises(ValueError, match="at most 1,000,000,000"):
+        services.grant(user, services.MAX_TOKENS_PER_OPERATION + 1, "one too many", created_by=None)
+    with pytest.raises(ValueError, match="at most"):
+        services.credit(user, 99999999999999999999, Kind.PURCHASE, "x")
+    with pytest.raises(ValueError, match="at most"):
+        services.debit(user, 99999999999999999999, Kind.ADJUSTMENT, "x")
+    assert selectors.balance(user) == services.MAX_TOKENS_PER_OPERATION
+    assert_ledger_consistent(user)
+
+
+def test_a_credit_past_the_maximum_balance_is_refused_and_changes_nothing(user, monkeypatch):
+    monkeypatch.setattr(services, "MAX_BALANCE", 1_500)
+    services.grant(user, 1_000, "first", created_by=None)
+
+    with pytest.raises(ValueError, match="past the most a wallet holds"):
+        services.grant(user, 501, "second", created_by=None)
+
+    services.grant(user, 500, "up to the maximum exactly", created_by=None)
+    assert selectors.balance(user) == 1_500
+    assert selectors.transactions(user).count() == 2
+    assert_ledger_consistent(user)
 
 
 def test_str_says_who_and_how_much(user):

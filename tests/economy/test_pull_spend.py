@@ -147,18 +147,6 @@ def test_only_spend_entries_can_be_turned_into_a_spend(user):
         services.Spend.from_entry(grant)
 
 
-def test_refund_entry_can_give_back_part_of_a_job_and_shares_the_at_most_once_key():
-    user = FundedUserFactory(tokens=1000)
-    job = services.debit(user, 800, LedgerEntry.Kind.JOB, "job:5")
-
-    services.refund_entry(job, "Cancelled after 25%", amount=600)
-    services.refund_entry(job, "Failed", amount=800)
-
-    assert selectors.balance(user) == 800
-    assert selectors.refund_of(job).amount == 600
-    assert not selectors.unrefunded_spends(user).exists()
-
-
 @pytest.mark.parametrize("amount", [0, 801, -1])
 def test_refund_entry_gives_back_between_one_token_and_what_was_taken(amount):
     user = FundedUserFactory(tokens=1000)

@@ -100,4 +100,40 @@ def test_a_limit_of_zero_stops_all_paid_spending_and_none_removes_it(rich_user, 
 def test_limits_must_be_whole_non_negative_numbers(user, per_day, per_month):
     with pytest.raises(ValueError):
         services.set_spending_limits(user, per_day=per_day, per_month=per_month)
-    assert Wallet.objects.get(user=user).tokens_per_day is None
+    assert not Wallet.objects.filter(user=user).exists()
+    assert selectors.spending_limits(user).tokens_per_day is None
+
+
+def test_a_limit_past_a_billion_tokens_is_a_clear_error_not_a_database_error(user):
+    with pytest.raises(ValueError, match="from 0 to 1,000,000,000"):
+        services.set_spending_limits(user, per_day=None, per_month=2**31)
+    services.set_spending_limits(user, per_day=None, per_month=services.MAX_TOKENS_PER_OPERATION)
+    assert selectors.spending_limits(user).tokens_per_month == 1_000_000_000
+
+
+def test_a_refund_today_of_yesterdays_spend_does_not_make_room_today(rich_user, clock):
+    services.set_spending_limits(rich_user, per_day=100, per_month=None)
+    clock.set(2026, 3, 9, 18, 0)
+    yesterdays = services.debit(rich_user, 100, Kind.JOB, "job:1")
+    clock.set(2026, 3, 10, 9, 0)
+    services.refund_entry(yesterdays, "Job failed overnight")
+    services.debit(rich_user, 100, Kind.JOB, "job:2")
+
+    with pytest.raises(services.SpendingLimitExceeded, match="you have spent 100 today"):
+        services.debit(rich_user, 100, Kind.JOB, "job:3")
+
+    assert selectors.spent_today(rich_user) == 100
+    assert selectors.spent_this_month(rich_user) == 100  # the refunded job is back in the month
+
+
+def test_a_refund_counts_in_the_month_of_its_spend(rich_user, clock):
+    services.set_spending_limits(rich_user, per_day=None, per_month=300)
+    clock.set(2026, 2, 28, 23, 0)
+    last_months = services.debit(rich_user, 300, Kind.JOB, "job:1")
+    clock.set(2026, 3, 1, 1, 0)
+    services.refund_entry(last_months, "Cancelled", amount=200)
+
+    assert selectors.spent_this_month(rich_user) == 0
+    services.debit(rich_user, 300, Kind.JOB, "job:2")
+    with pytest.raises(services.SpendingLimitExceeded, match="monthly"):
+        services.debit(rich_user, 1, Kind.JOB, "job:3")

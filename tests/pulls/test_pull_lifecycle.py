@@ -188,7 +188,8 @@ def test_failed_pulls_of_a_10x_pull_refund_their_share_and_never_more_than_was_p
     debit = next(entry for entry in wallet.transactions(user) if entry.amount == -1_000)
     economy.refund_entry(debit, reason="staff refunds the rest")
     assert wallet.balance(user) == 1_000
-    economy.refund_entry(debit, reason="the same refund, replayed")
+    with pytest.raises(economy.AlreadyRefunded):
+        economy.refund_entry(debit, reason="nothing is left to refund")
     failed_after = services.execute_pull(pulls[2].pk)
     assert failed_after.status == Pull.Status.FAILED
     assert wallet.balance(user) == 1_000
