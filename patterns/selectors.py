@@ -4,6 +4,7 @@ from django.core.cache import cache
 
 from patterns.engine import odds
 from patterns.engine.pattern import CompiledPattern, PatternError, PatternIssue, PatternSpec, compile_pattern
+from patterns.engine.userregex import RegexTimeout
 
 POOL_RATE_CACHE_KEY = "grind:pool_keys_per_second"
 DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
@@ -39,12 +40,16 @@ def dollars_per_token() -> float:
 
 
 def estimate(spec: PatternSpec, budget: int | None = None) -> dict:
-    """The odds JSON of PRODUCT.md §4/§9 for this deployment's pull budget and prices."""
+    """The odds JSON of PRODUCT.md §4/§9 for this deployment's pull budget and prices;
+    a regex too slow to sample is refused like one that fails validation."""
     compiled = compile_or_raise(spec)
-    return odds.estimate(
-        compiled,
-        budget=budget or settings.PULL_BUDGET_KEYS,
-        keys_per_second=pool_keys_per_second(),
-        pull_cost_tokens=settings.PULL_COST_TOKENS,
-        dollars_per_token=dollars_per_token(),
-    )
+    try:
+        return odds.estimate(
+            compiled,
+            budget=budget or settings.PULL_BUDGET_KEYS,
+            keys_per_second=pool_keys_per_second(),
+            pull_cost_tokens=settings.PULL_COST_TOKENS,
+            dollars_per_token=dollars_per_token(),
+        )
+    except RegexTimeout as exc:
+        raise InvalidPattern([PatternIssue("too_slow", str(exc))]) from exc

@@ -15,6 +15,7 @@ from django.utils import timezone
 from economy import services as economy
 from patterns.engine import grinder
 from patterns.engine.pattern import PatternSpec, compile_pattern
+from patterns.engine.userregex import RegexTimeout
 from patterns.selectors import InvalidPattern, compile_or_raise
 from vanikeys_site import ratelimit
 
@@ -118,6 +119,8 @@ def execute_pull(pull_id: int) -> Pull | None:
             progress=lambda progress: pull_progress(pull_id, progress.keys_tried),
             progress_every=PROGRESS_EVERY_SECONDS,
         )
+    except RegexTimeout:
+        return pull_fail(pull_id, "Your regular expression took too long to search a key.")
     except Exception:
         log.exception("pull %s failed while grinding", pull_id)
         return pull_fail(pull_id, "The grinder failed on our side.")

@@ -20,6 +20,9 @@ BAD_BODIES = [
     json.dumps({"pattern": 12, "format": ["did:key"], "fuzzy": "maybe", "budget": -1}),
     json.dumps({"pattern": "a" * 100_000, "username": "u" * 100_000, "password": "p" * 100_000}),
     json.dumps({"pattern": "ab", "count": 10**30, "budget": 10**30}),
+    json.dumps({"pattern": "a\u0000|b", "mode": "regex", "username": "bob\u0000", "password": "x\u0000"}),
+    json.dumps({"pattern": "(?i)abc", "mode": "regex"}),
+    json.dumps({"pattern": "(a)\\1", "mode": "regex"}),
 ]
 BAD_IDS = ["0", "999999999", "-1", "abc", "99999999999999999999999"]
 

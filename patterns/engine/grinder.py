@@ -9,6 +9,10 @@ scan finds are scored, first cheaply (``matcher.quick_rank``) and fully
 (``matcher.evaluate``) only when they could beat the best so far. Every key comes from
 its own 32-byte seed; nothing is derived incrementally.
 
+A regex-mode search that runs past its time limit raises ``userregex.RegexTimeout``
+out of ``grind`` and ``grind_parallel`` (whose workers report it to the parent), so a
+pull fails (and is refunded by its caller) instead of hanging.
+
 Keys that match no part at all are never scored, so among such keys the bonus is not
 maximised: the first key of a run stands as the best until a key matching a part
 appears.
@@ -33,6 +37,7 @@ from patterns.engine.formats import Format
 from patterns.engine.keys import SEED_LENGTH, public_key_from_seed
 from patterns.engine.matcher import MatchResult, evaluate, quick_rank
 from patterns.engine.pattern import CompiledPattern, PatternSpec, compile_pattern
+from patterns.engine.userregex import RegexTimeout, UserRegex
 
 Until = Literal["jackpot"] | int | None
 BATCH_SIZE = 1024
@@ -211,7 +216,7 @@ def _joined_hits(regex: re.Pattern, text: str) -> Iterator[tuple[int, str]]:
         index += 1
 
 
-def _each_hit(regex: re.Pattern, text: str) -> Iterator[tuple[int, str]]:
+def _each_hit(regex: UserRegex, text: str) -> Iterator[tuple[int, str]]:
     """The same, body by body: a user's regex may use anchors or match a newline."""
     search = regex.search
     for index, body in enumerate(text.split("\n")):
@@ -290,6 +295,9 @@ def _worker(compiled: CompiledPattern, budget: int | None, until: Until, stop: A
 
     try:
         result = grind(compiled, budget, until, report, stop.is_set, progress_every)
+    except RegexTimeout as exc:  # the parent raises it again, as grind would
+        messages.put(("timeout", pid, str(exc), None))
+        return
     except Exception as exc:  # reported to the parent, which raises
         messages.put(("error", pid, f"{type(exc).__name__}: {exc}", None))
         return
@@ -315,6 +323,8 @@ class _Pool:
 
     def receive(self, message: tuple) -> None:
         kind, pid, value, seed = message
+        if kind == "timeout":
+            raise RegexTimeout(value)
         if kind == "error":
             raise RuntimeError(f"grinding worker failed: {value}")
         if kind == "progress":
@@ -326,6 +336,11 @@ class _Pool:
     @property
     def keys_tried(self) -> int:
         return sum(self.tried.values())
+
+
+def max_workers() -> int:
+    """The most grinding processes one grind may start: four per core."""
+    return 4 * (os.cpu_count() or 1)
 
 
 def grind_parallel(
@@ -343,8 +358,8 @@ def grind_parallel(
     stopped_reason "interrupted".
     """
     workers = workers or os.cpu_count() or 1
-    if workers < 1:
-        raise ValueError("workers must be >= 1")
+    if not 1 <= workers <= max_workers():
+        raise ValueError(f"workers must be between 1 and {max_workers()}")
     context = multiprocessing.get_context()
     stop = context.Event()
     messages = context.Queue()

@@ -2,7 +2,9 @@
 
 ``quick_rank`` is what the grinder calls for every key that passes its pre-check, so it
 only runs the precompiled per-part regexes (and the jackpot regex when every part is
-there); ``evaluate`` adds positions, missing parts and the bonus.
+there); ``evaluate`` adds positions, missing parts and the bonus. In regex mode every
+search is of the user's expression under its time limit (userregex.py) and may raise
+``RegexTimeout``.
 """
 
 from __future__ import annotations
@@ -125,9 +127,12 @@ def english_words(body: str) -> list[str]:
 
 def highlight_spans(compiled: CompiledPattern, body: str) -> tuple[tuple[int, int], ...]:
     """The matched windows, merged and sorted: the jackpot's placement when there is
-    one, else each found part's first window."""
+    one (each part's group; the whole match of a regex, whose groups are the user's),
+    else each found part's first window."""
     jackpot = compiled.jackpot_regex.search(body)
-    if jackpot:
+    if jackpot and compiled.regex is not None:
+        spans = [jackpot.span()]
+    elif jackpot:
         spans = [jackpot.span(g) for g in range(1, compiled.n + 1)]
     else:
         spans = [m.span() for m in (r.search(body) for r, _ in compiled.distinct) if m]

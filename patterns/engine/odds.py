@@ -3,7 +3,8 @@
 Per key, ``words`` patterns are computed exactly by a DP of the pattern's automata over
 the format's exact body distribution (distribution.py, automata.py) — no sampling and
 no independence assumption. ``regex`` patterns are estimated by sampling real keys and
-carry a 95% confidence interval.
+carry a 95% confidence interval; sampling that runs past SAMPLING_TIMEOUT (or one
+search past its own limit) raises ``userregex.RegexTimeout``.
 
 Figures derived from a per-key probability p:
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from functools import lru_cache
 
 import numpy as np
@@ -27,8 +29,10 @@ from patterns.engine.automata import jackpot_probability, score_distribution
 from patterns.engine.distribution import body_model
 from patterns.engine.formats import Format
 from patterns.engine.pattern import CompiledPattern, PatternSpec, compile_pattern
+from patterns.engine.userregex import TOO_SLOW_MESSAGE, RegexTimeout
 
 DEFAULT_SAMPLES = 4000
+SAMPLING_TIMEOUT = 8.0  # seconds for all the searches of one sampled estimate
 Z_95 = 1.959963984540054
 
 
@@ -168,10 +172,19 @@ def _guaranteed(compiled: CompiledPattern, p: float, keys_per_second: float | No
 
 
 def _sampled_odds(compiled: CompiledPattern, samples: int) -> tuple[float, list[float], dict]:
-    """Regex mode: hit rate (score 1/1) and anchored hit rate over real keys."""
+    """Regex mode: hit rate (score 1/1) and anchored hit rate over real keys.
+
+    A jackpot (an anchored match) is always a hit, so only hits are searched again.
+    """
     bodies = sample_bodies(compiled.format, samples)
-    hits = sum(1 for b in bodies if compiled.regex.search(b))
-    jackpots = sum(1 for b in bodies if compiled.jackpot_regex.search(b))
+    deadline = time.perf_counter() + SAMPLING_TIMEOUT
+    hits = jackpots = 0
+    for body in bodies:
+        if compiled.regex.search(body):
+            hits += 1
+            jackpots += compiled.jackpot_regex.search(body) is not None
+        if time.perf_counter() > deadline:
+            raise RegexTimeout(TOO_SLOW_MESSAGE)
     p_hit, p_jackpot = hits / samples, jackpots / samples
     extra = {
         "method": "sampled", "estimated": True, "samples": samples,

@@ -3,19 +3,30 @@
 Validation names every problem before a token is spent; ``compile_pattern`` raises
 ``PatternError`` carrying all of them. Issue codes are stable snake_case strings:
 ``unknown_format``, ``unknown_anchor``, ``unknown_mode``, ``empty_pattern``,
-``too_many_parts``, ``part_too_long``, ``empty_class``, ``too_long_for_body``,
-``impossible`` and ``bad_regex``.
+``bad_character``, ``too_many_parts``, ``part_too_long``, ``empty_class``,
+``too_long_for_body``, ``impossible``, ``bad_regex``, ``regex_too_large`` and ``too_slow``.
+
+In regex mode the user's expression is compiled by ``userregex`` (the ``regex`` package,
+every search under a time limit), wrapped in a non-capturing group so that its own
+group numbers keep their meaning, and validation compiles exactly the expressions the
+compiled pattern will search, then times them on real and adversarial bodies.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 
+from nacl.bindings import crypto_sign_seed_keypair
+
+from patterns.engine import userregex
 from patterns.engine.automata import jackpot_probability
 from patterns.engine.distribution import BodyModel, body_model
 from patterns.engine.formats import Format, UnknownFormat, get_format
+from patterns.engine.userregex import UserRegex
 
 MAX_PARTS = 8
 MAX_PART_LENGTH = 16
@@ -23,6 +34,22 @@ ANCHORS = ("anywhere", "prefix", "suffix")
 MODES = ("words", "regex")
 FUZZY_GROUPS = ("O0o", "I1li", "Z2z", "E3", "A4", "S5s", "G6", "T7", "B8", "g9q")
 _FUZZY = {c: frozenset(group) for group in FUZZY_GROUPS for c in group}
+# Whitespace separates parts; every other control, format, surrogate, private-use or
+# unassigned character is refused.
+_ALLOWED_SPACE = frozenset(" \t\r\n")
+_BAD_CATEGORIES = {"Cc": "control character", "Cf": "invisible formatting character", "Cs": "surrogate",
+                   "Co": "private-use character", "Cn": "unassigned character"}
+
+# Validation times a regex on PROBE_BODIES real bodies of the format, then on runs of
+# each alphabet character; one search may take PROBE_TIMEOUT seconds, a search of a real
+# body MAX_MEAN_SEARCH seconds on average (so that sampling the odds stays bounded), and
+# the runs ADVERSARIAL_BUDGET seconds together.
+PROBE_BODIES = 32
+PROBE_TIMEOUT = 0.05
+MAX_MEAN_SEARCH = 0.0005
+ADVERSARIAL_BUDGET = 0.25
+
+Searcher = re.Pattern | UserRegex
 
 # How each format is named in messages, and what its alphabet lacks.
 _LABELS = {
@@ -77,20 +104,22 @@ class PatternError(ValueError):
 class CompiledPattern:
     """A validated pattern, ready for the matcher and the odds.
 
-    In regex mode ``parts`` is the one expression, ``classes`` is empty and ``regex`` is
-    the compiled expression. ``distinct`` pairs the regex of each distinct part with the
-    indexes of the parts it stands for; ``jackpot_regex`` has one group per part.
+    In regex mode ``parts`` is the one expression, ``classes`` is empty, ``regex`` is
+    the user's expression (a time-limited ``UserRegex``, as are all the other regexes
+    then) and ``jackpot_regex`` is it anchored, without groups of its own. In words mode
+    ``distinct`` pairs the regex of each distinct part with the indexes of the parts it
+    stands for, and ``jackpot_regex`` has one group per part.
     """
 
     spec: PatternSpec
     format: Format
     parts: tuple[str, ...]
     classes: tuple[tuple[frozenset[str], ...], ...]
-    any_part_regex: re.Pattern
-    part_regexes: tuple[re.Pattern, ...]
-    distinct: tuple[tuple[re.Pattern, tuple[int, ...]], ...]
-    jackpot_regex: re.Pattern
-    regex: re.Pattern | None = None
+    any_part_regex: Searcher
+    part_regexes: tuple[Searcher, ...]
+    distinct: tuple[tuple[Searcher, tuple[int, ...]], ...]
+    jackpot_regex: Searcher
+    regex: UserRegex | None = None
 
     @property
     def n(self) -> int:
@@ -130,7 +159,7 @@ def validate(spec: PatternSpec) -> list[PatternIssue]:
         return issues
     fmt = get_format(spec.format)
     if spec.mode == "regex":
-        return _regex_issues(spec)
+        return _regex_issues(spec, fmt)
     issues = _part_issues(spec, fmt)
     return issues or _impossible_issues(spec, fmt)
 
@@ -147,16 +176,73 @@ def _option_issues(spec: PatternSpec) -> list[PatternIssue]:
         issues.append(PatternIssue("unknown_mode", f"unknown mode {spec.mode!r}; choose one of {', '.join(MODES)}"))
     if not isinstance(spec.pattern, str) or not spec.pattern.strip():
         issues.append(PatternIssue("empty_pattern", "the pattern is empty; type at least one part"))
+    else:
+        issues.extend(_character_issues(spec.pattern))
     return issues
 
 
-def _regex_issues(spec: PatternSpec) -> list[PatternIssue]:
+def _character_issues(pattern: str) -> list[PatternIssue]:
+    """NUL and other control (or invisible, unassigned) characters, each named once."""
+    issues = []
+    for char in dict.fromkeys(pattern):
+        kind = _BAD_CATEGORIES.get(unicodedata.category(char))
+        if kind and char not in _ALLOWED_SPACE:
+            name = unicodedata.name(char, "")
+            message = f"the pattern contains the {kind} U+{ord(char):04X}{f' ({name})' if name else ''}; remove it"
+            issues.append(PatternIssue("bad_character", message, char=char))
+    return issues
+
+
+def _regex_issues(spec: PatternSpec, fmt: Format) -> list[PatternIssue]:
+    """A regex that cannot be compiled safely, does not compile (exactly as the compiled
+    pattern will search it), or is too slow to search."""
+    if userregex.uses_verbose(spec.pattern):
+        return [PatternIssue("bad_regex", "the verbose flag (?x) is not supported; "
+                                          "write the expression without spaces and comments")]
+    if userregex.expansion_bound(spec.pattern) > userregex.MAX_EXPANSION:
+        label, length = _LABELS[fmt.name][0], fmt.body_length
+        return [PatternIssue("regex_too_large", f"the regular expression repeats too much to compile; {label} "
+                                                f"body has only {length} characters, so keep counts like {{3}} small")]
     try:
-        re.compile(spec.pattern)
-    except re.error as exc:
+        expressions = _user_regexes(spec.pattern, spec.anchor)
+    except userregex.error as exc:
         where = f" at position {exc.pos}" if exc.pos is not None else ""
         return [PatternIssue("bad_regex", f"the regular expression does not compile: {exc.msg}{where}")]
+    if _too_slow(tuple(dict.fromkeys(expressions)), fmt):
+        return [PatternIssue("too_slow", userregex.TOO_SLOW_MESSAGE)]
     return []
+
+
+def _too_slow(expressions: tuple[UserRegex, ...], fmt: Format) -> bool:
+    """Timed on real and adversarial bodies, twice before a verdict of too slow, so that
+    one pause of the process (a garbage collection, a busy machine) is not held against it."""
+    bodies = probe_bodies(fmt.name)
+    mean_budget = MAX_MEAN_SEARCH * len(bodies) * len(expressions)
+    return all(
+        userregex.too_slow(expressions, bodies, PROBE_TIMEOUT, mean_budget)
+        or userregex.too_slow(expressions, adversarial_bodies(fmt), PROBE_TIMEOUT, ADVERSARIAL_BUDGET)
+        for _ in range(2)
+    )
+
+
+@lru_cache(maxsize=8)
+def probe_bodies(format_name: str) -> tuple[str, ...]:
+    """Bodies of PROBE_BODIES real keys from fixed seeds, so that a verdict is repeatable."""
+    fmt = get_format(format_name)
+    seeds = (hashlib.sha256(b"vanikeys regex probe %d" % i).digest() for i in range(PROBE_BODIES))
+    block = b"".join(fmt.slot_prefix + crypto_sign_seed_keypair(seed)[0] for seed in seeds)
+    return tuple(fmt.batch_bodies(block, PROBE_BODIES).split("\n"))
+
+
+def adversarial_bodies(fmt: Format) -> list[str]:
+    """Strings of body length that make backtracking blow up: each alphabet character
+    repeated, alone and followed by one other character."""
+    length, alphabet = fmt.body_length, fmt.alphabet
+    texts = []
+    for char in alphabet:
+        other = alphabet[1] if char == alphabet[0] else alphabet[0]
+        texts += [char * length, char * (length - 1) + other]
+    return texts
 
 
 def _part_issues(spec: PatternSpec, fmt: Format) -> list[PatternIssue]:
@@ -283,13 +369,27 @@ def _compile(spec: PatternSpec) -> CompiledPattern:
 
 
 def _compile_regex(spec: PatternSpec, fmt: Format) -> CompiledPattern:
-    regex = re.compile(spec.pattern)
+    regex, jackpot = _user_regexes(spec.pattern, spec.anchor)
     return CompiledPattern(
         spec, fmt, (spec.pattern,), (),
         any_part_regex=regex, part_regexes=(regex,), distinct=((regex, (0,)),),
-        jackpot_regex=re.compile(_anchored(f"({spec.pattern})", spec.anchor), re.S),
-        regex=regex,
+        jackpot_regex=jackpot, regex=regex,
     )
+
+
+@lru_cache(maxsize=256)
+def _user_regexes(pattern: str, anchor: str) -> tuple[UserRegex, UserRegex]:
+    """(the expression searched for a hit, the one searched for a jackpot).
+
+    The bare pattern is compiled first, so that an unbalanced one is refused before it
+    is wrapped. The wrapper group does not capture (group numbers keep their meaning),
+    and inline flags anywhere in the pattern apply to all of it, as ``regex`` reads them.
+    Only for a pattern that passed the size checks of ``_regex_issues``.
+    """
+    UserRegex(pattern)
+    body = f"(?:{pattern})"
+    regex = UserRegex(body)
+    return regex, (regex if anchor == "anywhere" else UserRegex(_anchored(body, anchor)))
 
 
 def _part_source(classes: tuple[frozenset[str], ...]) -> str:

@@ -12,6 +12,8 @@ from django.core.management import CommandError, call_command
 
 from patterns.engine.formats import get_format
 from patterns.engine.keys import keypair_from_seed
+from patterns.engine.pattern import PatternSpec, _compile
+from patterns.management.commands.grind import Command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +75,7 @@ def test_grind_out_refuses_to_overwrite_before_grinding(tmp_path):
     (["ab cd", "--until", "score=3"], "out of range"),
     (["ab", "--until", "soon"], "'jackpot' or 'score=K'"),
     (["ab", "--budget", "0"], "--budget must be at least 1"),
-    (["ab", "--workers", "0"], "--workers must be at least 1"),
+    (["ab", "--workers", "0"], "--workers must be between 1 and"),
 ])
 def test_grind_bad_input_is_a_one_line_error_with_exit_code_2(args, message):
     with pytest.raises(CommandError, match=message) as raised:
@@ -108,3 +110,32 @@ def test_the_standalone_bench_script_runs_outside_django():
     done = subprocess.run([sys.executable, "bench/grind_bench.py", "--seconds", "0.6", "--json"],
                           cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["baseline_keys_per_s"] > 0
+
+
+def shell(*args: str) -> subprocess.CompletedProcess:
+    """The command as a user runs it: `python manage.py …` in the project's interpreter."""
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["grind", "ab", "--workers", "100000"], "--workers must be between 1 and"),
+    (["grind", "ab", "--budget", "abc"], "invalid int value: 'abc'"),
+    (["grind", "ab", "--colour"], "unrecognized arguments: --colour"),
+    (["grind", r"(\w|[a-z])+\W", "--mode", "regex"], "too slow to search"),
+    (["bench", "--workers", "100000"], "--workers must be between 1 and"),
+    (["bench", "--seconds", "soon"], "invalid float value: 'soon'"),
+])
+def test_bad_input_from_the_shell_is_one_line_and_exit_2(args, words):
+    done = shell(*args)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr
+    assert done.stdout == ""
+
+
+def test_a_regex_timing_out_while_grinding_is_a_one_line_refusal(monkeypatch):
+    slow = _compile(PatternSpec(r"(\w|[a-z])+\W", mode="regex"))
+    monkeypatch.setattr(Command, "compile", lambda self, options: slow)  # as if it slipped past validation
+    with pytest.raises(CommandError, match="too slow to search") as raised:
+        run("grind", "ignored", "--budget", "100", "--workers", "2")
+    assert raised.value.returncode == 2 and "\n" not in str(raised.value)

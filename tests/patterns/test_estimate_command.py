@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
+from patterns.engine.pattern import PatternSpec, _compile
+from patterns.management.commands import estimate as estimate_command
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> str:
@@ -57,3 +65,24 @@ def test_bad_input_exits_2_with_one_line(args: list[str], words: str) -> None:
         run(*args)
     assert info.value.returncode == 2
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["ab", "--budget", "abc"], "invalid int value: 'abc'"),
+    ([r"(\w|[a-z])+\W", "--mode", "regex"], "too slow to search"),
+    (["a{4294967294}", "--mode", "regex"], "repeats too much"),
+    (["ab\x07c"], "U+0007"),
+])
+def test_bad_input_from_the_shell_is_one_line_and_exit_2(args: list[str], words: str) -> None:
+    done = subprocess.run([sys.executable, "manage.py", "estimate", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr
+
+
+def test_a_regex_timing_out_while_measuring_is_a_one_line_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = _compile(PatternSpec(r"(\w|[a-z])+\W", mode="regex"))
+    monkeypatch.setattr(estimate_command, "compile_pattern", lambda spec: slow)  # as if it slipped past validation
+    with pytest.raises(CommandError, match="too slow to search") as info:
+        run("ignored", "--mode", "regex")
+    assert info.value.returncode == 2 and "\n" not in str(info.value)

@@ -9,7 +9,8 @@ from patterns.engine.formats import FORMATS
 from patterns.engine.grinder import GrindProgress, candidate_from_seed, grind, grind_parallel
 from patterns.engine.keys import keypair_from_seed
 from patterns.engine.matcher import evaluate
-from patterns.engine.pattern import PatternSpec, compile_pattern
+from patterns.engine.pattern import PatternSpec, _compile, compile_pattern
+from patterns.engine.userregex import RegexTimeout
 
 
 def compiled(pattern: str, fmt: str = "did:key", **options):
@@ -162,3 +163,29 @@ def test_the_precheck_finds_a_body_exactly_when_any_part_regex_does(pattern, opt
         found = compiled_pattern.any_part_regex.search(body)
         mine = precheck.search(body)
         assert (mine and mine.start()) == (found and found.start())
+
+
+SLOW_REGEX = r"(\w|[a-z])+\W"  # refused by validation; compiled here as if it had slipped past
+
+
+def test_grinding_a_regex_too_slow_to_search_raises_the_engine_timeout():
+    with pytest.raises(RegexTimeout, match="too slow to search"):
+        grind(_compile(PatternSpec(SLOW_REGEX, mode="regex")), budget=100)
+
+
+def test_a_worker_timing_out_raises_the_engine_timeout_in_the_parent():
+    with pytest.raises(RegexTimeout, match="too slow to search"):
+        grind_parallel(_compile(PatternSpec(SLOW_REGEX, mode="regex")), workers=2, budget=100)
+
+
+def test_regex_groups_keep_their_meaning_while_grinding():
+    pattern = compiled(r"(\w)\1", mode="regex", anchor="suffix")
+    result = grind(pattern, until="jackpot")
+    assert result.best.body[-1] == result.best.body[-2]
+    assert_consistent(pattern, result.best)
+
+
+@pytest.mark.parametrize("workers", [-1, grinder.max_workers() + 1])
+def test_parallel_refuses_a_worker_count_out_of_range(workers):
+    with pytest.raises(ValueError, match="workers must be between 1 and"):
+        grind_parallel(compiled("ab"), workers=workers, budget=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from patterns.engine.matcher import (
     word_list,
 )
 from patterns.engine.pattern import CompiledPattern, PatternSpec, _compile, compile_pattern
+from patterns.engine.userregex import RegexTimeout
 
 SMALL = "abAB12"  # a small alphabet makes matches frequent
 
@@ -163,3 +165,20 @@ def test_regex_mode_is_hit_or_miss() -> None:
     hit = evaluate(compiled, "abcxx")
     assert hit.score == 1 and hit.n == 1 and not hit.jackpot
     assert quick_rank(compiled, "zzz") == (0, 0)
+
+
+def test_regex_mode_highlights_the_whole_match_whatever_its_groups() -> None:
+    compiled = compile_pattern(PatternSpec(r"(a)(b)\2", mode="regex", anchor="suffix"))
+    assert evaluate(compiled, "xxabb").jackpot and not evaluate(compiled, "xxaba").jackpot
+    assert highlight_spans(compiled, "xxabb") == ((2, 5),)
+    assert highlight_spans(compiled, "abbxx") == ((0, 3),)
+    assert evaluate(compiled, "xxabb").matches == (("(a)(b)\\2", 2),)
+
+
+def test_a_regex_search_that_runs_too_long_raises_instead_of_hanging() -> None:
+    slow = _compile(PatternSpec(r"(\w|[a-z])+\W", mode="regex"))  # skips validation, which refuses it
+    body = "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    with pytest.raises(RegexTimeout, match="too slow to search"):
+        quick_rank(slow, body)
+    with pytest.raises(RegexTimeout):
+        evaluate(slow, body)

@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from patterns.engine import distribution
+from patterns.engine import distribution, odds
 from patterns.engine.automata import jackpot_probability, score_distribution
 from patterns.engine.matcher import quick_rank
 from patterns.engine.odds import (
@@ -22,7 +22,8 @@ from patterns.engine.odds import (
     pull_probability,
     wilson_interval,
 )
-from patterns.engine.pattern import PatternSpec, compile_pattern
+from patterns.engine.pattern import PatternSpec, _compile, compile_pattern
+from patterns.engine.userregex import RegexTimeout
 from tests.patterns._bodies import real_bodies
 
 CI = {"case_insensitive": True}
@@ -255,3 +256,25 @@ def test_estimate_regex_is_sampled_with_an_interval() -> None:
     assert low <= result["p_jackpot"] <= high
     assert result["p_jackpot"] > 0.5
     assert result["guaranteed"]["offered"] is False
+
+
+def test_sampling_a_regex_too_slow_to_search_raises_the_engine_timeout() -> None:
+    slow = _compile(PatternSpec(r"(\w|[a-z])+\W", mode="regex"))  # skips validation, which refuses it
+    with pytest.raises(RegexTimeout, match="too slow to search"):
+        estimate(slow, budget=10, keys_per_second=None, pull_cost_tokens=100, dollars_per_token=0.01, samples=50)
+
+
+def test_sampling_stops_at_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(odds, "SAMPLING_TIMEOUT", 0.0)
+    with pytest.raises(RegexTimeout):
+        estimate(PatternSpec("[a-c]", mode="regex"), budget=10, keys_per_second=None,
+                 pull_cost_tokens=100, dollars_per_token=0.01, samples=50)
+
+
+@pytest.mark.parametrize("anchor", ["prefix", "suffix"])
+def test_sampled_regex_odds_keep_group_meaning_and_anchors(anchor: str) -> None:
+    result = estimate(PatternSpec(r"(\w)\1", "ssh-fp", mode="regex", anchor=anchor), budget=10, keys_per_second=None,
+                      pull_cost_tokens=100, dollars_per_token=0.01, samples=4000)
+    # a doubled character somewhere: common; at one end: about 1 in the alphabet's size
+    assert result["p_score_at_least"][1] > 0.4
+    assert 0.005 < result["p_jackpot"] < 0.05

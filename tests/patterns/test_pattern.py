@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from patterns.engine.formats import BASE32_ALPHABET, BASE58_ALPHABET, FORMATS
 from patterns.engine.pattern import (
+    ANCHORS,
     FUZZY_GROUPS,
     CompiledPattern,
     PatternError,
@@ -15,6 +16,7 @@ from patterns.engine.pattern import (
     PatternSpec,
     char_class,
     compile_pattern,
+    probe_bodies,
     validate,
 )
 
@@ -181,3 +183,97 @@ def test_case_insensitive_fuzzy_g_shares_one_class() -> None:
     assert char_class("G", BASE58_ALPHABET, True, True) == frozenset("g9qG6Q")
     assert char_class("O", BASE58_ALPHABET, True, False) == frozenset("o")
     assert char_class("i", BASE58_ALPHABET, True, True) == frozenset("1iL")
+
+
+# Regex mode: user expressions are compiled safely, searched under a time limit, and
+# every expression validate() accepts compiles (never a 500).
+
+SLOW_ON_REAL_BODIES = r"(\w|[a-z])+\W"  # backtracks on every real body
+SLOW_ON_RUNS = r"(a|a)+b"  # backtracks on "aaaa…", fast on real bodies
+
+
+@pytest.mark.parametrize("pattern", [SLOW_ON_REAL_BODIES, SLOW_ON_RUNS])
+@pytest.mark.parametrize("anchor", ANCHORS)
+def test_a_regex_that_backtracks_catastrophically_is_too_slow(pattern: str, anchor: str) -> None:
+    issue = only_issue(PatternSpec(pattern, mode="regex", anchor=anchor))
+    assert issue.code == "too_slow"
+    assert "too slow to search (catastrophic backtracking)" in issue.message and "(a+)+" in issue.message
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_the_reported_redos_regex_is_answered_not_hung(fmt: str) -> None:
+    # `regex` searches this one in linear time; the point is that validate() returns
+    assert set(codes(PatternSpec(r"(\w+\w+)+!", fmt, mode="regex"))) <= {"too_slow"}
+
+
+def test_ordinary_regexes_are_not_too_slow() -> None:
+    for pattern in ("a.c", "^[A-Z]{2}", r"(\d)\1", "(?:vani){e<=1}", r"[a-z]{8}\d{4}", "abc|xyz$"):
+        assert codes(PatternSpec(pattern, mode="regex")) == [], pattern
+
+
+def test_probe_bodies_are_real_bodies_of_the_format() -> None:
+    for name, fmt in FORMATS.items():
+        bodies = probe_bodies(name)
+        assert len(set(bodies)) == len(bodies) >= 16
+        assert all(fmt.min_body_length <= len(b) <= fmt.body_length and set(b) <= set(fmt.alphabet) for b in bodies)
+
+
+@pytest.mark.parametrize("pattern", ["a{4294967294}", "(?:a{1000}){1000}", "((a{100}){100}){100}"])
+def test_a_regex_too_large_to_compile_is_refused_before_compiling(pattern: str) -> None:
+    issue = only_issue(PatternSpec(pattern, mode="regex"))
+    assert issue.code == "regex_too_large" and "44 characters" in issue.message
+
+
+def test_the_verbose_flag_is_refused() -> None:
+    issue = only_issue(PatternSpec("(?x) a b # comment", mode="regex"))
+    assert issue.code == "bad_regex" and "(?x)" in issue.message
+
+
+@pytest.mark.parametrize("anchor, hit, miss", [
+    ("anywhere", "zzABCzz", "zzabzz"), ("prefix", "AbCzz", "zAbC"), ("suffix", "zzaBC", "aBCz")])
+def test_global_inline_flags_compile_and_apply(anchor: str, hit: str, miss: str) -> None:
+    compiled = compile_pattern(PatternSpec("(?i)abc", mode="regex", anchor=anchor))
+    assert compiled.jackpot_regex.search(hit) and not compiled.jackpot_regex.search(miss)
+
+
+def test_a_backreference_compiles_and_matches() -> None:
+    compiled = compile_pattern(PatternSpec(r"(a)\1", mode="regex", anchor="suffix"))
+    assert compiled.regex.search("xaax") and compiled.jackpot_regex.search("xaa")
+    assert not compiled.regex.search("axa")
+
+
+@pytest.mark.parametrize("anchor", ANCHORS)
+def test_group_numbers_keep_their_meaning(anchor: str) -> None:
+    compiled = compile_pattern(PatternSpec(r"(a)(b)\2", mode="regex", anchor=anchor))
+    for regex in (compiled.regex, compiled.jackpot_regex):
+        found = regex.search("abb")
+        assert found and found.group(1) == "a" and found.group(2) == "b"
+        assert not regex.search("aba") and not regex.search("abab")
+
+
+_REGEX_TOKENS = ["a", "b", "[a-z]", ".", "(", ")", "(?:", "(?i)", "(?s)", "(?P<g>", "(?P=g)", r"\1", r"\2",
+                 "|", "+", "*", "?", "{2}", "^", "$", r"\A", r"\Z", "(?=", "(?<=", "\\", "]", "{"]
+
+
+@given(st.lists(st.sampled_from(_REGEX_TOKENS), min_size=1, max_size=8), st.sampled_from(ANCHORS))
+def test_every_regex_validate_accepts_compiles(tokens: list[str], anchor: str) -> None:
+    spec = PatternSpec("".join(tokens), mode="regex", anchor=anchor)
+    issues = validate(spec)
+    assert all(issue.code in {"bad_regex", "too_slow"} and issue.message for issue in issues)
+    if not issues:
+        compiled = compile_pattern(spec)
+        for body in probe_bodies("did:key")[:4]:
+            compiled.regex.search(body)
+            compiled.jackpot_regex.search(body)
+
+
+@pytest.mark.parametrize("mode", ["words", "regex"])
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\u200d"])
+def test_control_characters_are_refused(mode: str, char: str) -> None:
+    issue = only_issue(PatternSpec(f"ab{char}c", mode=mode))
+    assert issue.code == "bad_character" and issue.char == char
+    assert f"U+{ord(char):04X}" in issue.message and "remove it" in issue.message
+
+
+def test_whitespace_still_separates_words() -> None:
+    assert codes(PatternSpec("ab\tcd\nef")) == []

@@ -1,5 +1,6 @@
 """POST /api/patterns/validate and /api/patterns/estimate (PRODUCT.md §9)."""
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -51,3 +52,46 @@ def test_estimate_refuses_bad_input_with_a_clear_error(body, status):
     response = post("/api/patterns/estimate", body)
     assert response.status_code == status
     assert set(response.json()) == {"error", "message"} and response.json()["message"]
+
+
+def timed_post(path: str, body) -> tuple["Client", float]:
+    started = time.perf_counter()
+    response = post(path, body)
+    return response, time.perf_counter() - started
+
+
+@pytest.mark.parametrize("pattern", [r"(\w|[a-z])+\W", r"(a|a)+b"])
+def test_estimate_refuses_a_catastrophically_backtracking_regex_quickly(pattern):
+    response, seconds = timed_post("/api/patterns/estimate", {"pattern": pattern, "mode": "regex"})
+    assert response.status_code == 400 and response.json()["error"] == "too_slow"
+    assert "catastrophic backtracking" in response.json()["message"]
+    assert seconds < 10
+
+
+def test_the_reported_redos_regex_answers_quickly_and_never_500():
+    # (\w+\w+)+! hung the stdlib re; the `regex` package searches it in linear time, so
+    # it is answered (200) or refused as too slow on a loaded machine (400), quickly
+    response, seconds = timed_post("/api/patterns/estimate", {"pattern": r"(\w+\w+)+!", "mode": "regex"})
+    assert response.status_code in (200, 400) and seconds < 10
+    if response.status_code == 400:
+        assert response.json()["error"] == "too_slow"
+
+
+@pytest.mark.parametrize("pattern", ["(?i)abc", r"(a)\1", r"(a)(b)\2", "x(?i)abc"])
+@pytest.mark.parametrize("anchor", ["anywhere", "prefix", "suffix"])
+def test_regexes_that_used_to_crash_compilation_never_give_a_500(pattern, anchor):
+    response = post("/api/patterns/estimate", {"pattern": pattern, "mode": "regex", "anchor": anchor})
+    assert response.status_code == 200
+    assert response.json()["estimated"] is True
+
+
+@pytest.mark.parametrize("pattern, code", [
+    ("a{4294967294}", "regex_too_large"), ("ab\u200dc", "bad_character"), ("(?x) a b", "bad_regex")])
+def test_estimate_refuses_unsafe_regexes_with_their_code(pattern, code):
+    response = post("/api/patterns/estimate", {"pattern": pattern, "mode": "regex"})
+    assert response.status_code == 400 and response.json()["error"] == code
+
+
+def test_validate_names_a_too_slow_regex():
+    body = post("/api/patterns/validate", {"pattern": r"(\w|[a-z])+\W", "mode": "regex"}).json()
+    assert body["valid"] is False and [e["code"] for e in body["errors"]] == ["too_slow"]

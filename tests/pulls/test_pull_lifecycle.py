@@ -17,6 +17,7 @@ from economy import services as economy
 from patterns.engine import grinder, keys
 from patterns.engine.formats import get_format
 from patterns.engine.pattern import PatternSpec
+from patterns.engine.userregex import RegexTimeout
 from pulls import custody, services
 from pulls.models import Pull
 from tests.factories import UserFactory
@@ -228,3 +229,15 @@ def test_private_key_responses_are_never_cached(finished_pull, api_client, brows
     ):
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
+
+
+def test_a_regex_too_slow_for_a_key_fails_the_pull_with_that_reason_and_refunds_it(user, queued, monkeypatch):
+    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab", mode="regex"))
+
+    def too_slow(*args, **kwargs):
+        raise RegexTimeout("search took too long")
+
+    monkeypatch.setattr(grinder, "grind", too_slow)
+    failed = services.execute_pull(pull.pk)
+    assert failed.refunded and "regular expression" in failed.failure_reason
+    assert wallet.free_pulls_left(user) == 3

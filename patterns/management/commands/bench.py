@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from patterns.engine.formats import FORMATS
 from patterns.engine.grinder import bench_pattern, benchmark
 from patterns.engine.pattern import PatternError
+from patterns.management.commands.grind import check_workers
+from vanikeys_site.cli import VaniKeysCommand, usage_error
 
 
-class Command(BaseCommand):
+class Command(VaniKeysCommand):
     help = "Measure keys/s of the grinder (one process and all cores) against the raw keygen rate."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,13 +25,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["seconds"] <= 0:
-            raise CommandError("--seconds must be positive", returncode=2)
-        if options["workers"] is not None and options["workers"] < 1:
-            raise CommandError("--workers must be at least 1", returncode=2)
+            raise usage_error("--seconds must be positive")
+        check_workers(options["workers"])
         try:
             compiled = bench_pattern(options["format"])
         except PatternError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+            raise usage_error(str(exc)) from exc
         figures = benchmark(compiled, options["seconds"], options["workers"])
         self.stdout.write(json.dumps(figures, indent=2) if options["json"] else render(figures))
 

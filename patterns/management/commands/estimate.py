@@ -6,17 +6,19 @@ import json
 import os
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from patterns.engine.grinder import grind
 from patterns.engine.odds import estimate, format_duration
 from patterns.engine.pattern import CompiledPattern, PatternError, PatternSpec, compile_pattern
+from patterns.engine.userregex import RegexTimeout
 from patterns.selectors import dollars_per_token
+from vanikeys_site.cli import VaniKeysCommand, usage_error
 
 RATE_SAMPLE_KEYS = 8192
 
 
-class Command(BaseCommand):
+class Command(VaniKeysCommand):
     help = "Print the exact odds of a pattern: per key, per pull and for a guaranteed job."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,13 +38,16 @@ class Command(BaseCommand):
         try:
             compiled = compile_pattern(spec)
         except PatternError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+            raise usage_error(str(exc)) from exc
         if options["budget"] < 1:
-            raise CommandError("--budget must be at least 1 key", returncode=2)
-        rate = options["keys_per_second"] or measured_keys_per_second(compiled)
-        result = estimate(compiled, budget=options["budget"], keys_per_second=rate,
-                          pull_cost_tokens=settings.PULL_COST_TOKENS,
-                          dollars_per_token=dollars_per_token())
+            raise usage_error("--budget must be at least 1 key")
+        try:
+            rate = options["keys_per_second"] or measured_keys_per_second(compiled)
+            result = estimate(compiled, budget=options["budget"], keys_per_second=rate,
+                              pull_cost_tokens=settings.PULL_COST_TOKENS,
+                              dollars_per_token=dollars_per_token())
+        except RegexTimeout as exc:
+            raise usage_error(str(exc)) from exc
         self.stdout.write(json.dumps(result, indent=2) if options["json"] else render_table(result))
 
 

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import CommandError, CommandParser, OutputWrapper
 
 from patterns.engine.formats import FORMATS, get_format
-from patterns.engine.grinder import GrindProgress, GrindResult, Until, grind_parallel
+from patterns.engine.grinder import GrindProgress, GrindResult, Until, grind_parallel, max_workers
 from patterns.engine.keys import (
     export_filenames,
     export_private_key,
@@ -20,10 +20,8 @@ from patterns.engine.keys import (
 )
 from patterns.engine.odds import exact_odds, format_percent, pull_probability
 from patterns.engine.pattern import ANCHORS, CompiledPattern, PatternError, PatternSpec, compile_pattern
-
-
-def bad_input(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
+from patterns.engine.userregex import RegexTimeout
+from vanikeys_site.cli import VaniKeysCommand, usage_error
 
 
 def parse_until(text: str | None, budget: int | None, n: int) -> Until:
@@ -34,10 +32,10 @@ def parse_until(text: str | None, budget: int | None, n: int) -> Until:
         return "jackpot"
     name, _, value = text.partition("=")
     if name != "score" or not value.isdigit():
-        raise bad_input(f"--until must be 'jackpot' or 'score=K', not {text!r}")
+        raise usage_error(f"--until must be 'jackpot' or 'score=K', not {text!r}")
     score = int(value)
     if not 1 <= score <= n:
-        raise bad_input(f"--until score={score} is out of range: the pattern has {n} part(s)")
+        raise usage_error(f"--until score={score} is out of range: the pattern has {n} part(s)")
     return score
 
 
@@ -73,7 +71,13 @@ class ProgressLine:
             self.stream.write("", style_func=str, ending="\n")
 
 
-class Command(BaseCommand):
+def check_workers(workers: int | None) -> None:
+    """Refuse a worker count below 1 or above ``grinder.max_workers()`` (4 per core)."""
+    if workers is not None and not 1 <= workers <= max_workers():
+        raise usage_error(f"--workers must be between 1 and {max_workers()} (4 per CPU core), not {workers}")
+
+
+class Command(VaniKeysCommand):
     help = "Grind a vanity Ed25519 key for a pattern and print it in every encoding."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -96,9 +100,13 @@ class Command(BaseCommand):
         self.check_numbers(options)
         out = self.check_out(options["out"], compiled.format.name)
         progress = ProgressLine(self.stderr, compiled.n, p_jackpot_per_key(compiled))
-        result = grind_parallel(compiled, workers=options["workers"], budget=options["budget"],
-                                until=until, progress=progress, progress_every=1.0)
-        progress.close()
+        try:
+            result = grind_parallel(compiled, workers=options["workers"], budget=options["budget"],
+                                    until=until, progress=progress, progress_every=1.0)
+        except RegexTimeout as exc:
+            raise usage_error(str(exc)) from exc
+        finally:
+            progress.close()
         if result.best is None:
             raise CommandError("no key was generated", returncode=1)
         report = result_json(compiled, result)
@@ -113,14 +121,13 @@ class Command(BaseCommand):
         try:
             return compile_pattern(spec)
         except PatternError as exc:
-            raise bad_input(str(exc)) from exc
+            raise usage_error(str(exc)) from exc
 
     @staticmethod
     def check_numbers(options: dict[str, Any]) -> None:
         if options["budget"] is not None and options["budget"] < 1:
-            raise bad_input("--budget must be at least 1 key")
-        if options["workers"] < 1:
-            raise bad_input("--workers must be at least 1")
+            raise usage_error("--budget must be at least 1 key")
+        check_workers(options["workers"])
 
     @staticmethod
     def check_out(directory: str | None, format_name: str) -> Path | None:
@@ -129,10 +136,10 @@ class Command(BaseCommand):
             return None
         out = Path(directory)
         if out.exists() and not out.is_dir():
-            raise bad_input(f"--out {directory}: exists and is not a directory")
+            raise usage_error(f"--out {directory}: exists and is not a directory")
         clashes = [name for name in export_filenames(format_name) if (out / name).exists()]
         if clashes:
-            raise bad_input(f"--out {directory}: would overwrite {', '.join(clashes)}")
+            raise usage_error(f"--out {directory}: would overwrite {', '.join(clashes)}")
         return out
 
 
