@@ -45,7 +45,7 @@ class MeOut(Schema):
     free_pulls_left: int
 
 
-@router.post("register", auth=None, response={201: RegisterOut}, throttle=throttles(settings.THROTTLE_AUTH_RATE))
+@router.post("register", auth=None, response={201: RegisterOut}, throttle=throttles(settings.THROTTLE_AUTH_RATE, "register"))
 def register(request: HttpRequest, payload: RegisterIn):
     try:
         user = services.register_user(**payload.dict())
@@ -54,7 +54,7 @@ def register(request: HttpRequest, payload: RegisterIn):
     return Status(201, {"id": user.pk, "username": user.username})
 
 
-@router.post("login", auth=None, response=TokenOut, throttle=throttles(settings.THROTTLE_AUTH_RATE))
+@router.post("login", auth=None, response=TokenOut, throttle=throttles(settings.THROTTLE_AUTH_RATE, "login"))
 def login(request: HttpRequest, payload: LoginIn):
     try:
         candidate = selectors.user_by_login(payload.username)

@@ -4,6 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vanikeys_site import ratelimit
+
 from . import selectors
 from .forms import PatternForm
 
@@ -30,5 +32,8 @@ def app_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def odds_partial(request: HttpRequest) -> HttpResponse:
+    client = request.user.pk if request.user.is_authenticated else request.META.get("REMOTE_ADDR", "")
+    if settings.THROTTLE_ENABLED and not ratelimit.allow(f"odds:{client}", settings.THROTTLE_ODDS_RATE):
+        return render(request, "patterns/_odds.html", {"form_errors": ["Too many requests; wait a moment."]})
     form = PatternForm(request.POST)
     return render(request, "patterns/_odds.html", odds_context(form))

@@ -39,11 +39,17 @@ class ApiError(Exception):
         self.message = message
 
 
-def throttles(rate: str) -> list:
-    """Per-user (or per-IP when anonymous) throttles, unless throttling is turned off."""
+def throttles(rate: str, scope: str) -> list:
+    """Per-user (or per-IP when anonymous) throttles, unless throttling is turned off.
+
+    Each use gets its own scope, so typing in the odds form never uses up log-in attempts.
+    """
     if not settings.THROTTLE_ENABLED:
         return []
-    return [AnonRateThrottle(rate), AuthRateThrottle(rate)]
+    limits = [AnonRateThrottle(rate), AuthRateThrottle(rate)]
+    for throttle in limits:
+        throttle.scope = f"{scope}-{throttle.scope}"
+    return limits
 
 
 class PageQuery(Schema):

@@ -165,3 +165,14 @@ def test_control_characters_are_refused_not_stored(field):
     assert_error(post(Client(), "/auth/register", body), 400, "bad_request")
     assert_error(post(Client(), "/auth/login", {"username": "x\u0000", "password": "y"}), 400)
     assert not get_user_model().objects.exists()
+
+
+def test_log_in_is_rate_limited_per_ip_but_not_by_other_endpoints():
+    UserFactory(username="judy")
+    client = Client()
+    for _ in range(25):
+        post(client, "/api/patterns/validate", {"pattern": "ab"})
+    assert post(client, "/auth/login", {"username": "judy", "password": PASSWORD}).status_code == 200
+    statuses = [post(client, "/auth/login", {"username": "judy", "password": "wrong"}).status_code for _ in range(25)]
+    assert statuses[-1] == 429
+    assert_error(post(client, "/auth/login", {"username": "judy", "password": PASSWORD}), 429, "rate_limited")
