@@ -463,17 +463,30 @@ def _for(seconds: float) -> Callable[[], bool]:
     return lambda: time.perf_counter() >= deadline
 
 
-def benchmark(compiled: CompiledPattern, seconds: float = 3.0, workers: int | None = None, rounds: int = 3) -> dict:
+def benchmark(
+    compiled: CompiledPattern,
+    seconds: float = 3.0,
+    workers: int | None = None,
+    rounds: int = 3,
+    on_stage: Callable[[str], None] | None = None,
+) -> dict:
     """Grinding rates against the baseline, measured in this run.
 
     The baseline and the single-process grinder alternate ``rounds`` times (each round
     gets ``seconds / rounds``) and the best of each is kept, so that load from other
-    programs hits both alike; then all cores grind for ``seconds``.
+    programs hits both alike; then all cores grind for ``seconds``. ``on_stage`` hears
+    what is being measured, for a progress line.
     """
     workers = workers or os.cpu_count() or 1
     share = seconds / rounds
-    baseline = max(baseline_rate(share) for _ in range(rounds))
-    one = max(grind(compiled, should_stop=_for(share)).keys_per_second for _ in range(rounds))
+    say = on_stage or (lambda stage: None)
+    baseline = one = 0.0
+    for round_number in range(1, rounds + 1):
+        say(f"round {round_number}/{rounds}: baseline keygen")
+        baseline = max(baseline, baseline_rate(share))
+        say(f"round {round_number}/{rounds}: grinder, one process")
+        one = max(one, grind(compiled, should_stop=_for(share)).keys_per_second)
+    say(f"grinder on {workers} processes")
     everyone = grind_parallel(compiled, workers=workers, should_stop=_for(seconds)).keys_per_second
     return {
         "format": compiled.format.name,

@@ -31,8 +31,13 @@ class Command(VaniKeysCommand):
             compiled = bench_pattern(options["format"])
         except PatternError as exc:
             raise usage_error(str(exc)) from exc
-        figures = benchmark(compiled, options["seconds"], options["workers"])
+        figures = benchmark(compiled, options["seconds"], options["workers"], on_stage=self.show_stage)
+        self.stderr.write("")
         self.stdout.write(json.dumps(figures, indent=2) if options["json"] else render(figures))
+
+    def show_stage(self, stage: str) -> None:
+        self.stderr.write(f"\rmeasuring: {stage:<40}", ending="")
+        self.stderr.flush()
 
 
 def render(figures: dict[str, Any]) -> str:
