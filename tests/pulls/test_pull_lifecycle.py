@@ -241,3 +241,21 @@ def test_a_regex_too_slow_for_a_key_fails_the_pull_with_that_reason_and_refunds_
     failed = services.execute_pull(pull.pk)
     assert failed.refunded and "regular expression" in failed.failure_reason
     assert wallet.free_pulls_left(user) == 3
+
+
+def test_without_javascript_a_pull_page_refreshes_itself_until_done(user, queued):
+    client = Client()
+    client.force_login(user)
+    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+    assert 'http-equiv="refresh"' in client.get(f"/pulls/{pull.pk}").content.decode()
+    services.execute_pull(pull.pk)
+    assert 'http-equiv="refresh"' not in client.get(f"/pulls/{pull.pk}").content.decode()
+
+
+def test_without_javascript_the_form_starts_a_pull_and_lands_on_its_page(user):
+    client = Client()
+    client.force_login(user)
+    with mock.patch.object(services, "enqueue"):
+        response = client.post("/app/pull", {"pattern": "ab", "format": "did:key", "anchor": "anywhere", "mode": "words"})
+    pull = Pull.objects.get(user=user)
+    assert response.status_code == 302 and response["Location"] == f"/pulls/{pull.pk}"
