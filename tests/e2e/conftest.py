@@ -80,11 +80,22 @@ def celery_worker_process(transactional_db):
         wait_for_worker(worker, log_path)
         yield worker
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
+        stop_process_group(worker)
+
+
+def stop_process_group(worker: subprocess.Popen, grace: float = 20) -> None:
+    """Stop the worker and its pool children, so none still holds the test database."""
+    os.killpg(worker.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        worker.poll()
         try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
+            os.killpg(worker.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
 
 
 @pytest.fixture

@@ -7,8 +7,11 @@ import subprocess
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.contrib.auth import get_user_model
+from django.db import connections
 from playwright.sync_api import expect
 
+from economy import services as economy
 from patterns.engine.formats import did_key_public_key
 from tests.e2e.conftest import ARTIFACTS
 
@@ -72,6 +75,27 @@ def download_and_check_key(page, address: str, tmp_path) -> None:
     assert public_line.startswith("ssh-ed25519 ")
 
 
+def ten_pulls_best_first(page, base_url: str, settings) -> None:
+    """A 10× pull: one debit of ten times the cost, ten results, the best first."""
+    settings.PULL_BUDGET_KEYS = 5_000
+    economy.grant(get_user_model().objects.get(username="grace"), 1_000, reason="e2e", created_by=None)
+    connections.close_all()  # inside Playwright's greenlet the ORM opened a connection of its own
+    page.goto(f"{base_url}/app")
+    page.fill("#id_pattern", "ab cd ef")
+    expect(page.locator("[data-level='3/3']")).to_be_visible()
+    page.click("#pull10-button")
+    results = page.locator("[data-testid=pull-result]")
+    expect(results).to_have_count(10, timeout=60_000)
+    expect(page.locator("[data-testid=balance]")).to_have_text("0")
+    page.goto(f"{base_url}/history")
+    newest = page.locator("[data-testid=history-row]").first
+    batch_page = newest.locator("a").first.get_attribute("href")
+    page.goto(f"{base_url}{batch_page}")
+    scores = [int(text.split()[-1].split("/")[0]) for text in page.locator("[data-testid=stars]").all_inner_texts()]
+    assert len(scores) == 10 and scores == sorted(scores, reverse=True)
+    page.screenshot(path=str(ARTIFACTS / "ten-pulls.png"), full_page=True)
+
+
 def test_first_pull_from_sign_up_to_history(live_server, celery_worker_process, browser_page, settings, tmp_path):
     settings.PULL_BUDGET_KEYS = 200_000
     page = browser_page
@@ -101,6 +125,8 @@ def test_first_pull_from_sign_up_to_history(live_server, celery_worker_process, 
     expect(row).to_contain_text("kept")
     assert address in row.inner_text().replace("\n", "")
     page.screenshot(path=str(ARTIFACTS / "history.png"), full_page=True)
+
+    ten_pulls_best_first(page, live_server.url, settings)
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/app")
