@@ -6,7 +6,7 @@ from patterns.engine import odds
 from patterns.engine.pattern import CompiledPattern, PatternError, PatternIssue, PatternSpec, compile_pattern
 from patterns.engine.userregex import RegexTimeout
 
-POOL_RATE_CACHE_KEY = "grind:pool_keys_per_second"
+WORKER_RATE_CACHE_KEY = "grind:keys_per_second_per_worker"
 DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
 IMPOSSIBLE_CODES = frozenset({"impossible"})
 
@@ -28,9 +28,14 @@ def compile_or_raise(spec: PatternSpec) -> CompiledPattern:
         raise InvalidPattern(list(exc.issues)) from exc
 
 
+def worker_keys_per_second() -> float:
+    """One worker's grinding rate as measured by recent pulls, else a typical figure."""
+    return cache.get(WORKER_RATE_CACHE_KEY) or DEFAULT_KEYS_PER_SECOND_PER_WORKER
+
+
 def pool_keys_per_second() -> float:
-    """The grinding rate of the worker pool, as last measured, else a per-worker estimate."""
-    return cache.get(POOL_RATE_CACHE_KEY) or DEFAULT_KEYS_PER_SECOND_PER_WORKER * settings.GRIND_POOL_WORKERS
+    """The grinding rate of the worker pool: a worker's measured rate times the workers."""
+    return worker_keys_per_second() * settings.GRIND_POOL_WORKERS
 
 
 def dollars_per_token() -> float:

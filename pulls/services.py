@@ -13,6 +13,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from economy import services as economy
+from patterns import services as pattern_services
 from patterns.engine import grinder
 from patterns.engine.pattern import PatternSpec, compile_pattern
 from patterns.engine.userregex import RegexTimeout
@@ -124,6 +125,7 @@ def execute_pull(pull_id: int) -> Pull | None:
     except Exception:
         log.exception("pull %s failed while grinding", pull_id)
         return pull_fail(pull_id, "The grinder failed on our side.")
+    pattern_services.record_grinding_rate(outcome.keys_per_second)
     return pull_finish(pull_id, outcome)
 
 

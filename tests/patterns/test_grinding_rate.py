@@ -1,0 +1,34 @@
+"""Time estimates use the grinding rate that finished pulls measured, not a guess."""
+import pytest
+
+from patterns import selectors, services
+from patterns.engine.pattern import PatternSpec
+from pulls import services as pulls
+
+
+def test_the_rate_starts_from_a_typical_figure_and_follows_measurements(settings):
+    settings.GRIND_POOL_WORKERS = 2
+    assert selectors.pool_keys_per_second() == 2 * selectors.DEFAULT_KEYS_PER_SECOND_PER_WORKER
+    services.record_grinding_rate(30_000)
+    assert selectors.pool_keys_per_second() == 60_000
+    services.record_grinding_rate(40_000)
+    assert 60_000 < selectors.pool_keys_per_second() < 80_000
+    services.record_grinding_rate(0)
+    assert 60_000 < selectors.pool_keys_per_second() < 80_000
+
+
+@pytest.mark.django_db
+def test_a_finished_pull_feeds_the_estimate(finished_pull_rate, settings):
+    settings.GRIND_POOL_WORKERS = 1
+    assert finished_pull_rate != selectors.DEFAULT_KEYS_PER_SECOND_PER_WORKER
+    estimate = selectors.estimate(PatternSpec(pattern="ab"))
+    assert estimate["keys_per_second"] == pytest.approx(finished_pull_rate)
+
+
+@pytest.fixture
+def finished_pull_rate(user, settings, django_capture_on_commit_callbacks):
+    settings.PULL_BUDGET_KEYS = 3_000
+    with django_capture_on_commit_callbacks(execute=False):
+        (pull,) = pulls.request_pulls(user=user, spec=PatternSpec(pattern="ab"))
+    pulls.execute_pull(pull.pk)
+    return selectors.worker_keys_per_second()
