@@ -1,4 +1,6 @@
 """Reads for patterns: validation and odds priced with this deployment's settings."""
+import statistics
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -6,7 +8,7 @@ from patterns.engine import odds
 from patterns.engine.pattern import CompiledPattern, PatternError, PatternIssue, PatternSpec, compile_pattern
 from patterns.engine.userregex import RegexTimeout
 
-WORKER_RATE_CACHE_KEY = "grind:keys_per_second_per_worker"
+WORKER_RATE_CACHE_KEY = "grind:worker_rate_samples"
 DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
 IMPOSSIBLE_CODES = frozenset({"impossible"})
 
@@ -29,8 +31,10 @@ def compile_or_raise(spec: PatternSpec) -> CompiledPattern:
 
 
 def worker_keys_per_second() -> float:
-    """One worker's grinding rate as measured by recent pulls, else a typical figure."""
-    return cache.get(WORKER_RATE_CACHE_KEY) or DEFAULT_KEYS_PER_SECOND_PER_WORKER
+    """One worker's grinding rate: the median of recent pulls' (robust to one odd pull),
+    else a typical figure."""
+    samples = cache.get(WORKER_RATE_CACHE_KEY)
+    return statistics.median(samples) if samples else DEFAULT_KEYS_PER_SECOND_PER_WORKER
 
 
 def pool_keys_per_second() -> float:

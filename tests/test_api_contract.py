@@ -23,6 +23,8 @@ BAD_BODIES = [
     json.dumps({"pattern": "a\u0000|b", "mode": "regex", "username": "bob\u0000", "password": "x\u0000"}),
     json.dumps({"pattern": "(?i)abc", "mode": "regex"}),
     json.dumps({"pattern": "(a)\\1", "mode": "regex"}),
+    json.dumps({"pattern": "(?au)x", "mode": "regex"}),
+    json.dumps({"pattern": "(?V0)(?V1)x", "mode": "regex", "anchor": "prefix"}),
 ]
 BAD_IDS = ["0", "999999999", "-1", "abc", "99999999999999999999999"]
 

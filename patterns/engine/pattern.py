@@ -152,14 +152,18 @@ def split_parts(pattern: str) -> list[str]:
     return pattern.split()
 
 
-def validate(spec: PatternSpec) -> list[PatternIssue]:
-    """Every problem with ``spec``, most basic first; empty when it can be compiled."""
+def validate(spec: PatternSpec, *, check_speed: bool = True) -> list[PatternIssue]:
+    """Every problem with ``spec``, most basic first; empty when it can be compiled.
+
+    ``check_speed=False`` skips timing a regex: for a pattern already accepted, whose
+    verdict must not change with the load of the machine that grinds it (its searches
+    still time out one by one)."""
     issues = _option_issues(spec)
     if issues:
         return issues
     fmt = get_format(spec.format)
     if spec.mode == "regex":
-        return _regex_issues(spec, fmt)
+        return _regex_issues(spec, fmt, check_speed)
     issues = _part_issues(spec, fmt)
     return issues or _impossible_issues(spec, fmt)
 
@@ -193,7 +197,7 @@ def _character_issues(pattern: str) -> list[PatternIssue]:
     return issues
 
 
-def _regex_issues(spec: PatternSpec, fmt: Format) -> list[PatternIssue]:
+def _regex_issues(spec: PatternSpec, fmt: Format, check_speed: bool = True) -> list[PatternIssue]:
     """A regex that cannot be compiled safely, does not compile (exactly as the compiled
     pattern will search it), or is too slow to search."""
     if userregex.uses_verbose(spec.pattern):
@@ -208,7 +212,7 @@ def _regex_issues(spec: PatternSpec, fmt: Format) -> list[PatternIssue]:
     except userregex.error as exc:
         where = f" at position {exc.pos}" if exc.pos is not None else ""
         return [PatternIssue("bad_regex", f"the regular expression does not compile: {exc.msg}{where}")]
-    if _too_slow(tuple(dict.fromkeys(expressions)), fmt):
+    if check_speed and _too_slow(tuple(dict.fromkeys(expressions)), fmt):
         return [PatternIssue("too_slow", userregex.TOO_SLOW_MESSAGE)]
     return []
 
@@ -342,9 +346,9 @@ def _describe(chars: frozenset[str], alphabet: str) -> str:
     return ", ".join(pieces)
 
 
-def compile_pattern(spec: PatternSpec) -> CompiledPattern:
-    """Validate and compile; raises PatternError naming every problem."""
-    issues = validate(spec)
+def compile_pattern(spec: PatternSpec, *, check_speed: bool = True) -> CompiledPattern:
+    """Validate and compile; raises PatternError naming every problem (see ``validate``)."""
+    issues = validate(spec, check_speed=check_speed)
     if issues:
         raise PatternError(issues)
     return _compile(spec)

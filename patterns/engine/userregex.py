@@ -50,7 +50,12 @@ class UserRegex:
     def __init__(self, source: str, timeout: float = SEARCH_TIMEOUT) -> None:
         self.pattern = source
         self.timeout = timeout
-        self._compiled = regex.compile(source)
+        try:
+            self._compiled = regex.compile(source)
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            if isinstance(exc, regex.error):
+                raise
+            raise regex.error(str(exc)) from exc  # e.g. conflicting flags (?au)
 
     def search(self, text: str, timeout: float | None = None) -> regex.Match | None:
         """The first match in ``text``; raises RegexTimeout past ``timeout`` (default: the object's)."""

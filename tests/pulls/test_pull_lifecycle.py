@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -15,6 +16,7 @@ from django.utils import timezone
 from economy import selectors as wallet
 from economy import services as economy
 from patterns.engine import grinder, keys
+from patterns.engine import pattern as pattern_engine
 from patterns.engine.formats import get_format
 from patterns.engine.pattern import PatternSpec
 from patterns.engine.userregex import RegexTimeout
@@ -259,3 +261,20 @@ def test_without_javascript_the_form_starts_a_pull_and_lands_on_its_page(user):
         response = client.post("/app/pull", {"pattern": "ab", "format": "did:key", "anchor": "anywhere", "mode": "words"})
     pull = Pull.objects.get(user=user)
     assert response.status_code == 302 and response["Location"] == f"/pulls/{pull.pk}"
+
+
+def test_an_accepted_regex_is_not_timed_again_on_a_busy_worker(user, queued, monkeypatch):
+    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="a.b", mode="regex"))
+    monkeypatch.setattr(pattern_engine, "_too_slow", lambda *args: True)
+    assert services.execute_pull(pull.pk).status == Pull.Status.DONE
+
+
+def test_a_pull_past_its_time_limit_says_so_and_is_refunded(user, queued, monkeypatch):
+    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+
+    def out_of_time(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(grinder, "grind", out_of_time)
+    failed = services.execute_pull(pull.pk)
+    assert failed.refunded and "time limit" in failed.failure_reason
