@@ -30,12 +30,18 @@ class AmbiguousLogin(LookupError):
 
 
 def user_by_login(login: str) -> AbstractBaseUser | None:
-    """The user named by a username (any case) or, failing that, by a unique e-mail address."""
+    """The user named by a username (exactly, else in any case if only one matches) or,
+    failing that, by a unique e-mail address."""
     User = get_user_model()
-    user = User.objects.filter(username__iexact=login).first()
+    user = User.objects.filter(username=login).first() or _only(User.objects.filter(username__iexact=login))
     if user is not None or "@" not in login:
         return user
-    matches = list(User.objects.filter(email__iexact=login)[:2])
-    if len(matches) > 1:
+    return _only(User.objects.filter(email__iexact=login), login)
+
+
+def _only(users: QuerySet, login: str = "") -> AbstractBaseUser | None:
+    """The one user in ``users``, None for none; several is ambiguous when ``login`` is named."""
+    matches = list(users[:2])
+    if len(matches) > 1 and login:
         raise AmbiguousLogin(f"Several accounts use {login}; give the username instead.")
-    return matches[0] if matches else None
+    return matches[0] if len(matches) == 1 else None

@@ -22,18 +22,23 @@ def odds_context(form: PatternForm) -> dict:
         return {"issues": exc.issues}
 
 
+def limited_odds_context(request: HttpRequest, form: PatternForm) -> dict:
+    """Odds for the form, unless this client has asked for too many lately."""
+    if form.is_bound and settings.THROTTLE_ENABLED:
+        if not ratelimit.allow(f"odds:{ratelimit.client_key(request)}", settings.THROTTLE_ODDS_RATE):
+            return {"form_errors": ["Too many requests; wait a moment."]}
+    return odds_context(form)
+
+
 @require_http_methods(["GET", "POST"])
 def app_page(request: HttpRequest) -> HttpResponse:
     """GET ?pattern=… (a shareable link) or POST (the form without JavaScript) shows odds."""
     form = PatternForm(request.POST or request.GET or None)
-    context = {"form": form, "pull_cost": settings.PULL_COST_TOKENS, **odds_context(form)}
+    context = {"form": form, "pull_cost": settings.PULL_COST_TOKENS, **limited_odds_context(request, form)}
     return render(request, "patterns/app.html", context)
 
 
 @require_POST
 def odds_partial(request: HttpRequest) -> HttpResponse:
-    client = request.user.pk if request.user.is_authenticated else request.META.get("REMOTE_ADDR", "")
-    if settings.THROTTLE_ENABLED and not ratelimit.allow(f"odds:{client}", settings.THROTTLE_ODDS_RATE):
-        return render(request, "patterns/_odds.html", {"form_errors": ["Too many requests; wait a moment."]})
     form = PatternForm(request.POST)
-    return render(request, "patterns/_odds.html", odds_context(form))
+    return render(request, "patterns/_odds.html", limited_odds_context(request, form))

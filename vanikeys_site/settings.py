@@ -58,9 +58,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Private keys of pulls and jobs are encrypted with MultiFernet: the first key encrypts,
 # every listed key decrypts, so keys rotate by prepending a new one.
-KEY_ENCRYPTION_KEYS = env_list("KEY_ENCRYPTION_KEYS") or [
-    dev_secret("KEY_ENCRYPTION_KEY", new_fernet_key)
-]
+if not DEBUG and not env_list("KEY_ENCRYPTION_KEYS"):
+    raise ImproperlyConfigured("KEY_ENCRYPTION_KEYS must be set when DEBUG is off")
+KEY_ENCRYPTION_KEYS = env_list("KEY_ENCRYPTION_KEYS") or [dev_secret("KEY_ENCRYPTION_KEY", new_fernet_key)]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -235,6 +235,9 @@ DJSTRIPE_USE_NATIVE_JSONFIELD = True
 # Rate limits: allauth limits sign-up and log-in pages; the JSON API uses django-ninja's
 # throttles with these rates ("N/s|m|h|d"). THROTTLE_ENABLED=0 turns them off (load tests).
 THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", True)
+# Trusted reverse proxies in front of the app: a client's address is read that many hops
+# back in X-Forwarded-For (0: the socket's address; the header cannot be forged then).
+NINJA_NUM_PROXIES = env_int("NUM_PROXIES", 0)
 THROTTLE_AUTH_RATE = os.environ.get("THROTTLE_AUTH_RATE", "20/m")
 THROTTLE_PULL_RATE = os.environ.get("THROTTLE_PULL_RATE", "60/m")
 THROTTLE_ODDS_RATE = os.environ.get("THROTTLE_ODDS_RATE", "240/m")

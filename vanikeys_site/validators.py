@@ -4,10 +4,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+
 
 def no_control_characters(value: str) -> str:
-    """Text from users never carries NUL or other control characters (the database refuses NUL)."""
-    if any(unicodedata.category(char) == "Cc" for char in value):
+    """Text from users never carries NUL or other control characters (the database refuses
+    NUL); tabs and line breaks are whitespace like any other."""
+    if any(unicodedata.category(char) == "Cc" and char not in ALLOWED_CONTROLS for char in value):
         raise ValueError("must not contain control characters")
     return value
 

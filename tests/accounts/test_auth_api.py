@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from accounts import selectors
 from accounts.models import ApiToken, Profile
 from tests.factories import PASSWORD, UserFactory
 
@@ -176,3 +177,19 @@ def test_log_in_is_rate_limited_per_ip_but_not_by_other_endpoints():
     statuses = [post(client, "/auth/login", {"username": "judy", "password": "wrong"}).status_code for _ in range(25)]
     assert statuses[-1] == 429
     assert_error(post(client, "/auth/login", {"username": "judy", "password": PASSWORD}), 429, "rate_limited")
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_log_in_limit():
+    UserFactory(username="kim")
+    statuses = [
+        post(Client(), "/auth/login", {"username": "kim", "password": "wrong"}, **{"X-Forwarded-For": f"10.0.0.{i}"}).status_code
+        for i in range(25)
+    ]
+    assert statuses[-1] == 429
+
+
+def test_an_exact_username_wins_over_a_case_variant():
+    UserFactory(username="Bob")
+    bob = UserFactory(username="bob")
+    assert selectors.user_by_login("bob") == bob
+    assert selectors.user_by_login("BOB") is None

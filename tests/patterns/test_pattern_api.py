@@ -95,3 +95,8 @@ def test_estimate_refuses_unsafe_regexes_with_their_code(pattern, code):
 def test_validate_names_a_too_slow_regex():
     body = post("/api/patterns/validate", {"pattern": r"(\w|[a-z])+\W", "mode": "regex"}).json()
     assert body["valid"] is False and [e["code"] for e in body["errors"]] == ["too_slow"]
+
+
+def test_tabs_and_newlines_separate_parts_like_spaces():
+    body = post("/api/patterns/estimate", {"pattern": "ab\tcd\nef"}).json()
+    assert body["parts"] == ["ab", "cd", "ef"]

@@ -278,3 +278,11 @@ def test_a_pull_past_its_time_limit_says_so_and_is_refunded(user, queued, monkey
     monkeypatch.setattr(grinder, "grind", out_of_time)
     failed = services.execute_pull(pull.pk)
     assert failed.refunded and "time limit" in failed.failure_reason
+
+
+@pytest.mark.parametrize("value, shows_plain_pull", [("1", False), ("true", False), ("0", True), ("no", True), ("off", True), ("", True)])
+def test_the_jackpot_filter_only_means_yes_for_yes(finished_pull, browser_client, value, shows_plain_pull):
+    plain = finished_pull(pattern="zzzzzzzzzzzzzzzz yyyyyyyyyyyyyyyy")
+    assert not plain.jackpot
+    csv_rows = browser_client.get(f"/history/export.csv?jackpot={value}").content.decode()
+    assert (plain.address in csv_rows) is shows_plain_pull
