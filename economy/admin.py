@@ -6,6 +6,8 @@ A refusal by the services (nothing left to refund, a balance past the maximum) c
 back as a form error. A user gets a wallet with their first ledger entry; staff grant to
 a user without one from "Grant tokens to a user" on the wallet list.
 """
+import uuid
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,7 +24,17 @@ from . import selectors, services
 from .models import LedgerEntry, Wallet
 
 
-class GrantForm(forms.Form):
+class OnceForm(forms.Form):
+    """A form that carries a one-time id, so sending it twice applies it once."""
+
+    submission = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4().hex
+
+
+class GrantForm(OnceForm):
     amount = forms.IntegerField(min_value=1, max_value=services.MAX_TOKENS_PER_OPERATION, help_text="Tokens to add.")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Shown in the ledger.")
 
@@ -42,7 +54,7 @@ class GrantToUserForm(GrantForm):
         return user
 
 
-class RefundForm(forms.Form):
+class RefundForm(OnceForm):
     entry = forms.ModelChoiceField(
         queryset=LedgerEntry.objects.none(), help_text="The pull, job or free pull to give back."
     )
@@ -136,7 +148,8 @@ class WalletAdmin(admin.ModelAdmin):
             data = form.cleaned_data
             try:
                 entry = services.refund_entry(
-                    data["entry"], data["reason"], created_by=request.user, amount=data["amount"]
+                    data["entry"], data["reason"], created_by=request.user, amount=data["amount"],
+                    submission=data["submission"],
                 )
             except ValueError as exc:  # AlreadyRefunded too: another refund got there first
                 form.add_error(None, str(exc))
@@ -151,7 +164,9 @@ class WalletAdmin(admin.ModelAdmin):
         """Grant what a valid form says, or put the services' refusal on the form (None)."""
         data = form.cleaned_data
         try:
-            entry = services.grant(user, data["amount"], data["reason"], created_by=request.user)
+            entry = services.grant(
+                user, data["amount"], data["reason"], created_by=request.user, submission=data["submission"]
+            )
         except ValueError as exc:  # e.g. past the most a wallet may hold
             form.add_error(None, str(exc))
             return None

@@ -101,9 +101,10 @@ def refund_key(entry_id: int, share: int | None = None) -> str:
     return base if share is None else f"{base}:{share}"
 
 
-def staff_refund_key(entry_id: int) -> str:
-    """A fresh key for one staff refund: each is its own refund, capped by what is left."""
-    return f"{REFUND_KEY_PREFIX}{entry_id}:staff:{uuid.uuid4().hex}"
+def staff_refund_key(entry_id: int, submission: str | None = None) -> str:
+    """The key of one staff refund: each is its own refund, capped by what is left. The
+    form's ``submission`` id makes a resubmitted form (double click, back button) a replay."""
+    return f"{REFUND_KEY_PREFIX}{entry_id}:staff:{submission or uuid.uuid4().hex}"
 
 
 def refunds_of(entry_id: int) -> QuerySet[LedgerEntry]:

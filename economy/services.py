@@ -145,11 +145,18 @@ def refund(
 
 
 def grant(
-    user: AbstractBaseUser, amount: int, reason: str, created_by: AbstractBaseUser | None, reference: str = ""
+    user: AbstractBaseUser,
+    amount: int,
+    reason: str,
+    created_by: AbstractBaseUser | None,
+    reference: str = "",
+    submission: str | None = None,
 ) -> LedgerEntry:
-    """Tokens given by staff (admin, ``grant_tokens``); the reason is required."""
+    """Tokens given by staff (admin, ``grant_tokens``); the reason is required. The same
+    ``submission`` (a form's one-time id) grants once, however often the form is sent."""
     _require_reason(reason)
-    return credit(user, amount, Kind.GRANT, reference, reason, created_by=created_by)
+    key = f"grant:{submission}" if submission else None
+    return credit(user, amount, Kind.GRANT, reference, reason, idempotency_key=key, created_by=created_by)
 
 
 def spend_for_pull(user: AbstractBaseUser, *, reference: str, count: int = 1) -> Spend:
@@ -202,7 +209,11 @@ def refund_pull_share(spend: Spend, share: int, tokens: int, reference: str, rea
 
 
 def refund_entry(
-    entry: LedgerEntry, reason: str, created_by: AbstractBaseUser | None = None, amount: int | None = None
+    entry: LedgerEntry,
+    reason: str,
+    created_by: AbstractBaseUser | None = None,
+    amount: int | None = None,
+    submission: str | None = None,
 ) -> LedgerEntry:
     """A staff refund of a pull, job or free-pull entry: ``amount`` tokens of it, or all
     that is left.
@@ -210,13 +221,14 @@ def refund_entry(
     Each call is a refund of its own (its own idempotency key), so partial refunds add up;
     together with the automatic refund of a failed pull they never give back more than the
     entry took, nor a free pull more than once. Raises AlreadyRefunded when nothing is
-    left, ValueError for more than is left.
+    left, ValueError for more than is left. The same ``submission`` (a form's one-time id)
+    returns the refund it already made.
     """
     _require_reason(reason)
     spend = Spend.from_entry(entry)
     if amount is not None and not (_is_whole(amount) and 0 < amount <= spend.tokens):
         raise ValueError(f"A refund of entry #{entry.pk} must be between 1 and {spend.tokens} tokens.")
-    key = selectors.staff_refund_key(entry.pk)
+    key = selectors.staff_refund_key(entry.pk, submission)
     return _give_back(spend, key, entry.reference, reason, tokens=amount, created_by=created_by, exact=True)
 
 

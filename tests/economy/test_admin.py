@@ -29,6 +29,12 @@ def wallet_of(user) -> Wallet:
     return Wallet.objects.get_or_create(user=user)[0]
 
 
+def submit(client, url: str, data: dict):
+    """Send a staff form as a browser does: open it first, then post it with its one-time id."""
+    submission = client.get(url).context["form"]["submission"].value()
+    return client.post(url, {**data, "submission": submission})
+
+
 def grant_url(user) -> str:
     return reverse("admin:economy_wallet_grant", args=[wallet_of(user).pk])
 
@@ -43,7 +49,7 @@ GRANT_TO_USER_URL = reverse_lazy("admin:economy_wallet_grant_to_user")
 def test_staff_grant_tokens_with_a_reason_as_a_ledger_entry(admin_client, staff, user):
     assert admin_client.get(grant_url(user)).status_code == 200
 
-    response = admin_client.post(grant_url(user), {"amount": "120", "reason": "Outage on 3 March"})
+    response = submit(admin_client, grant_url(user), {"amount": "120", "reason": "Outage on 3 March"})
 
     assert response.status_code == 302
     entry = selectors.transactions(user).get()
@@ -55,7 +61,7 @@ def test_staff_grant_tokens_with_a_reason_as_a_ledger_entry(admin_client, staff,
     "data", [{"amount": "120", "reason": ""}, {"amount": "0", "reason": "x"}, {"amount": "-5", "reason": "x"}]
 )
 def test_a_grant_without_a_reason_or_a_positive_amount_changes_nothing(admin_client, user, data):
-    response = admin_client.post(grant_url(user), data)
+    response = submit(admin_client, grant_url(user), data)
 
     assert response.status_code == 200  # the form again, with its errors
     assert response.context["form"].errors
@@ -68,7 +74,7 @@ def test_staff_refund_a_pull_with_a_reason_once(admin_client, staff, settings):
     user = FundedUserFactory(tokens=100)
     spend = services.spend_for_pull(user, reference="pull:12")
 
-    response = admin_client.post(refund_url(user), {"entry": spend.entry_id, "reason": "Result page broke"})
+    response = submit(admin_client, refund_url(user), {"entry": spend.entry_id, "reason": "Result page broke"})
 
     assert response.status_code == 302
     refund = selectors.transactions(user).filter(kind=LedgerEntry.Kind.REFUND).get()
@@ -76,7 +82,7 @@ def test_staff_refund_a_pull_with_a_reason_once(admin_client, staff, settings):
     assert refund.created_by == staff
     assert selectors.balance(user) == 100
 
-    again = admin_client.post(refund_url(user), {"entry": spend.entry_id, "reason": "Again"})
+    again = submit(admin_client, refund_url(user), {"entry": spend.entry_id, "reason": "Again"})
     assert "entry" in again.context["form"].errors
     assert selectors.balance(user) == 100
 
@@ -86,7 +92,7 @@ def test_a_staff_refund_and_the_automatic_refund_never_both_pay(admin_client, se
     settings.PULL_COST_TOKENS = 100
     user = FundedUserFactory(tokens=100)
     spend = services.spend_for_pull(user, reference="pull:12")
-    admin_client.post(refund_url(user), {"entry": spend.entry_id, "reason": "Support ticket"})
+    submit(admin_client, refund_url(user), {"entry": spend.entry_id, "reason": "Support ticket"})
 
     with pytest.raises(services.AlreadyRefunded):
         services.refund_pull_spend(spend, "pull:12", "Worker lost")
@@ -98,10 +104,10 @@ def test_a_partial_refund_cannot_exceed_what_the_entry_took(admin_client):
     user = FundedUserFactory(tokens=1000)
     job = services.debit(user, 300, LedgerEntry.Kind.JOB, "job:4")
 
-    too_much = admin_client.post(refund_url(user), {"entry": job.pk, "amount": "301", "reason": "x"})
+    too_much = submit(admin_client, refund_url(user), {"entry": job.pk, "amount": "301", "reason": "x"})
     assert "amount" in too_much.context["form"].errors
 
-    admin_client.post(refund_url(user), {"entry": job.pk, "amount": "100", "reason": "Partly slow"})
+    submit(admin_client, refund_url(user), {"entry": job.pk, "amount": "100", "reason": "Partly slow"})
     assert selectors.balance(user) == 800
 
 
@@ -109,7 +115,7 @@ def test_only_the_wallets_own_spends_can_be_refunded(admin_client, user):
     other = FundedUserFactory(tokens=500)
     others_job = services.debit(other, 300, LedgerEntry.Kind.JOB, "job:9")
 
-    response = admin_client.post(refund_url(user), {"entry": others_job.pk, "reason": "x"})
+    response = submit(admin_client, refund_url(user), {"entry": others_job.pk, "reason": "x"})
 
     assert "entry" in response.context["form"].errors
     assert selectors.balance(user) == 0
@@ -165,14 +171,14 @@ def test_non_staff_cannot_grant(user):
 def test_after_a_partial_refund_staff_can_refund_the_rest(admin_client):
     user = FundedUserFactory(tokens=1000)
     job = services.debit(user, 300, LedgerEntry.Kind.JOB, "job:4")
-    admin_client.post(refund_url(user), {"entry": job.pk, "amount": "100", "reason": "Partly slow"})
+    submit(admin_client, refund_url(user), {"entry": job.pk, "amount": "100", "reason": "Partly slow"})
 
     form_page = admin_client.get(refund_url(user))
     assert "200 left" in form_page.content.decode()
-    too_much = admin_client.post(refund_url(user), {"entry": job.pk, "amount": "201", "reason": "x"})
+    too_much = submit(admin_client, refund_url(user), {"entry": job.pk, "amount": "201", "reason": "x"})
     assert "Only 200 tokens" in str(too_much.context["form"].errors["amount"])
 
-    rest = admin_client.post(refund_url(user), {"entry": job.pk, "reason": "Failed in the end"})
+    rest = submit(admin_client, refund_url(user), {"entry": job.pk, "reason": "Failed in the end"})
 
     assert rest.status_code == 302
     assert selectors.balance(user) == 1000
@@ -188,7 +194,7 @@ def test_a_ten_pull_refunded_share_by_share_is_not_offered_and_cannot_be_refunde
         services.refund_pull_share(spend, share, 100, f"pull:{share}", "Worker lost")
 
     offered = admin_client.get(refund_url(user)).context["form"].fields["entry"].queryset
-    response = admin_client.post(refund_url(user), {"entry": spend.entry_id, "reason": "Again"})
+    response = submit(admin_client, refund_url(user), {"entry": spend.entry_id, "reason": "Again"})
 
     assert spend.entry_id not in offered.values_list("pk", flat=True)
     assert response.status_code == 200
@@ -206,7 +212,7 @@ def test_a_refund_that_loses_a_race_is_a_form_error_not_a_500(admin_client, monk
 
     real_refund_entry = services.refund_entry
     monkeypatch.setattr(services, "refund_entry", refunded_meanwhile)
-    response = admin_client.post(refund_url(user), {"entry": job.pk, "reason": "Support ticket"})
+    response = submit(admin_client, refund_url(user), {"entry": job.pk, "reason": "Support ticket"})
 
     assert response.status_code == 200
     assert "already refunded" in str(response.context["form"].non_field_errors())
@@ -215,7 +221,7 @@ def test_a_refund_that_loses_a_race_is_a_form_error_not_a_500(admin_client, monk
 
 @pytest.mark.parametrize("amount", ["1000000001", "99999999999999999999"])
 def test_a_grant_past_a_billion_tokens_is_a_form_error(admin_client, user, amount):
-    response = admin_client.post(grant_url(user), {"amount": amount, "reason": "Typo"})
+    response = submit(admin_client, grant_url(user), {"amount": amount, "reason": "Typo"})
 
     assert response.status_code == 200
     assert "amount" in response.context["form"].errors
@@ -226,7 +232,7 @@ def test_a_grant_past_the_maximum_balance_is_a_form_error(admin_client, user, mo
     monkeypatch.setattr(services, "MAX_BALANCE", 1_000)
     services.grant(user, 900, "test", created_by=None)
 
-    response = admin_client.post(grant_url(user), {"amount": "101", "reason": "Too much"})
+    response = submit(admin_client, grant_url(user), {"amount": "101", "reason": "Too much"})
 
     assert response.status_code == 200
     assert "past the most a wallet holds" in str(response.context["form"].non_field_errors())
@@ -238,7 +244,7 @@ def test_staff_grant_to_a_user_without_a_wallet_from_the_wallet_list(admin_clien
     wallets = admin_client.get(reverse("admin:economy_wallet_changelist")).content.decode()
     assert str(GRANT_TO_USER_URL) in wallets
 
-    response = admin_client.post(GRANT_TO_USER_URL, {"user": user.email, "amount": "50", "reason": "Welcome"})
+    response = submit(admin_client, GRANT_TO_USER_URL, {"user": user.email, "amount": "50", "reason": "Welcome"})
 
     wallet = Wallet.objects.get(user=user)
     assert response.status_code == 302
@@ -252,7 +258,7 @@ def test_granting_to_an_unknown_or_ambiguous_login_is_a_form_error(admin_client,
     UserFactory(email="twin@example.com")
     UserFactory(email="Twin@example.com")
 
-    response = admin_client.post(GRANT_TO_USER_URL, {"user": login, "amount": "50", "reason": "x"})
+    response = submit(admin_client, GRANT_TO_USER_URL, {"user": login, "amount": "50", "reason": "x"})
 
     assert response.status_code == 200
     assert message in str(response.context["form"].errors["user"])
@@ -264,3 +270,21 @@ def test_non_staff_cannot_grant_to_a_user(user):
     client.force_login(user)
     client.post(GRANT_TO_USER_URL, {"user": user.username, "amount": "1000", "reason": "me"})
     assert selectors.balance(user) == 0
+
+
+def test_a_resubmitted_grant_or_refund_form_applies_once(admin_client, settings):
+    settings.FREE_PULLS_PER_DAY = 0
+    settings.PULL_COST_TOKENS = 100
+    user = FundedUserFactory(tokens=1_000)
+    spend = services.spend_for_pull(user, reference="pulls:batch", count=10)
+    submission = admin_client.get(refund_url(user)).context["form"]["submission"].value()
+    form = {"entry": spend.entry_id, "amount": "300", "reason": "double click", "submission": submission}
+    assert admin_client.post(refund_url(user), form).status_code == 302
+    assert admin_client.post(refund_url(user), form).status_code == 302
+    assert selectors.balance(user) == 300
+
+    submission = admin_client.get(grant_url(user)).context["form"]["submission"].value()
+    grant = {"amount": "50", "reason": "sorry", "submission": submission}
+    admin_client.post(grant_url(user), grant)
+    admin_client.post(grant_url(user), grant)
+    assert selectors.balance(user) == 350
