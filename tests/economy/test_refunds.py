@@ -22,6 +22,17 @@ def paid_pull(settings):
     return user, spend, LedgerEntry.objects.get(pk=spend.entry_id)
 
 
+@pytest.fixture
+def queued_paid_pull(user, django_capture_on_commit_callbacks) -> Pull:
+    """A queued pull the user paid 100 tokens for, their free pulls used up."""
+    services.grant(user, 100, "for one pull", created_by=None)
+    for _ in range(3):
+        services.spend_for_pull(user, reference="test:free")
+    with django_capture_on_commit_callbacks(execute=False):
+        (pull,) = pulls.request_pulls(user=user, spec=PatternSpec(pattern="ab"))
+    return pull
+
+
 def test_a_partial_staff_refund_leaves_the_rest_to_the_automatic_refund_of_a_failed_pull(paid_pull):
     user, spend, entry = paid_pull
     services.refund_entry(entry, "Slow result page", amount=10)
@@ -125,12 +136,8 @@ def test_shares_of_a_ten_pull_after_a_partial_staff_refund_pay_only_what_is_left
     assert selectors.balance(user) == 1000
 
 
-def test_a_failed_pull_after_a_partial_staff_refund_gets_the_rest_back(user, django_capture_on_commit_callbacks):
-    services.grant(user, 100, "for one pull", created_by=None)
-    for _ in range(3):
-        services.spend_for_pull(user, reference="test:free")
-    with django_capture_on_commit_callbacks(execute=False):
-        (pull,) = pulls.request_pulls(user=user, spec=PatternSpec(pattern="ab"))
+def test_a_failed_pull_after_a_partial_staff_refund_gets_the_rest_back(user, queued_paid_pull):
+    pull = queued_paid_pull
     services.refund_entry(LedgerEntry.objects.get(pk=pull.spend_entry_id), "Slow", amount=10)
 
     failed = pulls.pull_fail(pull.pk, "Worker lost")
@@ -140,12 +147,8 @@ def test_a_failed_pull_after_a_partial_staff_refund_gets_the_rest_back(user, dja
     assert_ledger_consistent(user)
 
 
-def test_a_failed_pull_that_staff_refunded_in_full_fails_quietly(user, django_capture_on_commit_callbacks):
-    services.grant(user, 100, "for one pull", created_by=None)
-    for _ in range(3):
-        services.spend_for_pull(user, reference="test:free")
-    with django_capture_on_commit_callbacks(execute=False):
-        (pull,) = pulls.request_pulls(user=user, spec=PatternSpec(pattern="ab"))
+def test_a_failed_pull_that_staff_refunded_in_full_fails_quietly(user, queued_paid_pull):
+    pull = queued_paid_pull
     services.refund_entry(LedgerEntry.objects.get(pk=pull.spend_entry_id), "Support ticket")
 
     failed = pulls.pull_fail(pull.pk, "Worker lost")
