@@ -1,4 +1,6 @@
-# Sourced by bin/start and bin/test: make .venv and install requirements when they change.
+# Sourced by bin/start, bin/test and .ci/run: make .venv and install a lock file when the locks change.
+# requirements/*.txt are hashed lock files compiled from requirements/*.in by bin/lock;
+# they are installed with --require-hashes, so only the pinned, hashed files go in.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -13,9 +15,8 @@ ensure_venv() {
   local digest
   digest="$(cat requirements/*.txt | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
-    echo "== installing $requirements"
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -r "$requirements"
+    echo "== installing $requirements (hashed lock)"
+    .venv/bin/python -m pip install --quiet --require-hashes -r "$requirements"
     echo "$digest" > "$stamp"
   fi
 }
