@@ -1,7 +1,8 @@
-#!/usr/bin/env python
 """The grinding benchmark of ``manage.py bench``, without Django.
 
-    .venv/bin/python bench/grind_bench.py [--seconds S] [--format F] [--workers N] [--json]
+    .venv/bin/python -m bench.grind_bench [--seconds S] [--format F] [--workers N] [--json]
+
+(run from the repository root).
 
 Prints keys/s of the grinder in one process and on all cores, and the ratio of the
 one-process rate to the baseline (the raw rate of nacl.bindings.crypto_sign_seed_keypair
@@ -12,13 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from patterns.engine.formats import FORMATS  # noqa: E402
-from patterns.engine.grinder import bench_pattern, benchmark  # noqa: E402
+from patterns.engine import FORMATS, bench_pattern, benchmark
 
 
 def main() -> None:

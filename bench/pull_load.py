@@ -3,7 +3,7 @@
 Run against a server you started on this machine with throttling off, e.g.
     THROTTLE_ENABLED=0 DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… \
         .venv/bin/gunicorn vanikeys_site.wsgi -w 4 -b 127.0.0.1:8010
-    .venv/bin/python bench/pull_load.py --url http://127.0.0.1:8010 --users 100
+    .venv/bin/python -m bench.pull_load --url http://127.0.0.1:8010 --users 100
 
 It registers N users, then fires N concurrent `GET /api/tokens/balance` (the baseline: an
 authenticated call that only reads) and N concurrent `POST /api/pulls/execute`, and prints

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
 
-from patterns.engine.pattern import validate as validate_pattern
+from patterns.engine import validate as validate_pattern
 from vanikeys_site.api import ApiError, throttles
 
 from . import selectors

@@ -1,7 +1,7 @@
 """The pattern form of /app: parses the browser's fields into a PatternSpec."""
 from django import forms
 
-from patterns.engine.pattern import PatternSpec
+from patterns.engine import PatternSpec
 
 FORMAT_CHOICES = [
     ("did:key", "did:key"),

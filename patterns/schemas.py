@@ -4,7 +4,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field, StrictBool
 
-from patterns.engine.pattern import PatternSpec
+from patterns.engine import PatternSpec
 from vanikeys_site.validators import CleanText
 
 FormatName = Literal["did:key", "solana", "ssh", "ssh-fp", "onion"]

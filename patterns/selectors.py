@@ -4,9 +4,9 @@ import statistics
 from django.conf import settings
 from django.core.cache import cache
 
-from patterns.engine import odds
-from patterns.engine.pattern import CompiledPattern, PatternError, PatternIssue, PatternSpec, compile_pattern
-from patterns.engine.userregex import RegexTimeout
+from patterns import engine
+from patterns.engine import CompiledPattern, PatternError, PatternIssue, PatternSpec, RegexTimeout, compile_pattern
+from patterns.presenters import estimate_json
 
 WORKER_RATE_CACHE_KEY = "grind:worker_rate_samples"
 DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
@@ -53,12 +53,12 @@ def estimate(spec: PatternSpec, budget: int | None = None) -> dict:
     a regex too slow to sample is refused like one that fails validation."""
     compiled = compile_or_raise(spec)
     try:
-        return odds.estimate(
+        return estimate_json(engine.estimate(
             compiled,
             budget=budget or settings.PULL_BUDGET_KEYS,
             keys_per_second=pool_keys_per_second(),
             pull_cost_tokens=settings.PULL_COST_TOKENS,
             dollars_per_token=dollars_per_token(),
-        )
+        ))
     except RegexTimeout as exc:
         raise InvalidPattern([PatternIssue("too_slow", str(exc))]) from exc

@@ -5,8 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from patterns.engine import keys
-from patterns.engine.pattern import PatternSpec
+from patterns.engine import PatternSpec, export_private_key, files_for_export
 
 from . import custody
 from .models import Pull
@@ -56,13 +55,13 @@ def private_key_for_owner(user: AbstractBaseUser, pull_id: int) -> tuple[Pull, d
     """Every §1 encoding of the pull's private key; 404 once the key is erased."""
     pull = pull_for_owner(user, pull_id, with_key=True)
     seed = custody.open_seed(pull.encrypted_seed)
-    return pull, keys.export_private_key(seed, pull.format)
+    return pull, export_private_key(seed, pull.format)
 
 
 def key_files_for_owner(user: AbstractBaseUser, pull_id: int) -> tuple[Pull, dict[str, str | bytes]]:
     """The key as files (filename → content), for the reveal panel and downloads."""
     pull = pull_for_owner(user, pull_id, with_key=True)
-    return pull, keys.files_for_export(custody.open_seed(pull.encrypted_seed), pull.format)
+    return pull, files_for_export(custody.open_seed(pull.encrypted_seed), pull.format)
 
 
 def public_result(pull: Pull) -> dict | None:

@@ -15,9 +15,7 @@ from django.utils import timezone
 
 from economy import services as economy
 from patterns import services as pattern_services
-from patterns.engine import grinder
-from patterns.engine.pattern import PatternSpec, compile_pattern
-from patterns.engine.userregex import RegexTimeout
+from patterns.engine import GrindResult, PatternSpec, RegexTimeout, compile_pattern, grind
 from patterns.selectors import InvalidPattern, compile_or_raise
 from vanikeys_site import ratelimit
 
@@ -115,7 +113,7 @@ def execute_pull(pull_id: int) -> Pull | None:
         return None
     try:
         compiled = compile_pattern(PatternSpec.from_mapping(pull), check_speed=False)
-        outcome = grinder.grind(
+        outcome = grind(
             compiled,
             budget=pull.budget,
             progress=lambda progress: pull_progress(pull_id, progress.keys_tried),
@@ -133,7 +131,7 @@ def execute_pull(pull_id: int) -> Pull | None:
     return pull_finish(pull_id, outcome)
 
 
-def pull_finish(pull_id: int, outcome: grinder.GrindResult) -> Pull:
+def pull_finish(pull_id: int, outcome: GrindResult) -> Pull:
     """Store the public result and the sealed seed of the best key, unless the pull was
     settled meanwhile (failed and refunded by the stale sweep): then the key is dropped."""
     best = outcome.best

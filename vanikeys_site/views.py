@@ -1,8 +1,7 @@
 """Site-wide pages that belong to no single app."""
 from django.views.generic import TemplateView
 
-from patterns.engine.formats import FORMATS
-from patterns.engine.pattern import FUZZY_GROUPS
+from patterns.engine import FORMATS, FUZZY_GROUPS
 
 
 class LandingView(TemplateView):

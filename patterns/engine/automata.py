@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from patterns.engine.distribution import BodyModel, Layer
+from .distribution import BodyModel, Layer
 
 Classes = tuple[frozenset[int], ...]
 

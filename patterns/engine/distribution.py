@@ -29,7 +29,7 @@ from functools import cache
 
 import numpy as np
 
-from patterns.engine.formats import BASE32_ALPHABET, BASE58_ALPHABET, BASE64_ALPHABET
+from .formats import BASE32_ALPHABET, BASE58_ALPHABET, BASE64_ALPHABET
 
 Key = tuple
 

@@ -21,7 +21,7 @@ import nacl.bindings
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from patterns.engine.formats import (
+from .formats import (
     DID_MULTICODEC_ED25519,
     get_format,
     ssh_address,

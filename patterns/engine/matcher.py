@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from patterns.engine.pattern import CompiledPattern
+from .pattern import CompiledPattern
 
 WORDS_FILE = Path(__file__).parent / "data" / "words.txt"
 MIN_WORD, MAX_WORD = 4, 10

@@ -13,6 +13,10 @@ Figures derived from a per-key probability p:
   ceil(log(1 − q) / log(1 − p));
 * by pulling: pulls until a pull reaches the level are geometric too, so the expected
   cost is pull_cost / P(pull reaches level) tokens.
+
+``estimate`` returns an ``OddsEstimate``: numbers only (probabilities, counts, seconds,
+tokens, dollars). Turning them into text ("1 in 4,234,567", "0.113%", "3.2 days") is the
+caller's business.
 """
 
 from __future__ import annotations
@@ -20,20 +24,115 @@ from __future__ import annotations
 import math
 import os
 import time
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 from nacl.bindings import crypto_sign_seed_keypair
 
-from patterns.engine.automata import jackpot_probability, score_distribution
-from patterns.engine.distribution import body_model
-from patterns.engine.formats import Format
-from patterns.engine.pattern import CompiledPattern, PatternSpec, compile_pattern
-from patterns.engine.userregex import TOO_SLOW_MESSAGE, RegexTimeout
+from .automata import jackpot_probability, score_distribution
+from .distribution import body_model
+from .formats import Format
+from .pattern import CompiledPattern, PatternSpec, compile_pattern
+from .userregex import TOO_SLOW_MESSAGE, RegexTimeout
 
 DEFAULT_SAMPLES = 4000
 SAMPLING_TIMEOUT = 8.0  # seconds for all the searches of one sampled estimate
 Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class SamplingInfo:
+    """How a regex pattern's odds were estimated: ``samples`` real keys, and the 95%
+    (Wilson) intervals of the jackpot and hit rates."""
+
+    samples: int
+    p_jackpot_interval: tuple[float, float]
+    p_score_interval: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class PullOdds:
+    """Per pull of ``budget`` keys: P(jackpot) and P(best score ≥ k) for k = 0…n."""
+
+    budget: int
+    p_jackpot: float
+    p_score_at_least: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LevelOdds:
+    """One level of the odds table: a score of ``score``/n, or the jackpot.
+
+    ``expected_pulls`` (and the tokens and dollars they cost) is the mean number of pulls
+    until one reaches the level; None when no pull can.
+    """
+
+    score: int
+    jackpot: bool
+    p_key: float
+    p_pull: float
+    expected_pulls: float | None
+    expected_tokens: float | None
+    expected_dollars: float | None
+
+
+@dataclass(frozen=True)
+class KeysFigure:
+    """One figure of the keys a guaranteed job grinds until its jackpot: ``keys`` (the
+    mean 1/p, or a whole-number quantile), the wall time at the pool's rate and the
+    tokens and dollars those keys would cost at the pull price (None where unknown)."""
+
+    keys: float
+    seconds: float | None
+    tokens_at_pull_price: float | None
+    dollars_at_pull_price: float | None
+
+
+@dataclass(frozen=True)
+class GuaranteedOdds:
+    """A guaranteed job: the expected, median and 99th-percentile keys to a jackpot, or
+    not offered (``reason``: "regex" patterns, or an "impossible" jackpot)."""
+
+    offered: bool
+    reason: Literal["regex", "impossible"] | None = None
+    expected: KeysFigure | None = None
+    median: KeysFigure | None = None
+    p99: KeysFigure | None = None
+
+
+@dataclass(frozen=True)
+class OddsEstimate:
+    """Everything PRODUCT.md §4 promises about one pattern, as numbers.
+
+    ``p_score_exactly`` and ``p_score_at_least`` are indexed by k = 0…n; ``levels`` holds
+    k = 1…n and then the jackpot; ``sampling`` is None for exact (words) odds.
+    """
+
+    spec: PatternSpec
+    format: str
+    parts: tuple[str, ...]
+    p_jackpot: float
+    p_score_exactly: tuple[float, ...]
+    p_score_at_least: tuple[float, ...]
+    budget: int
+    pull_cost_tokens: int
+    dollars_per_token: float
+    keys_per_second: float | None
+    pull: PullOdds
+    levels: tuple[LevelOdds, ...]
+    guaranteed: GuaranteedOdds
+    sampling: SamplingInfo | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.parts)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the odds were sampled (regex mode) rather than computed exactly."""
+        return self.sampling is not None
 
 
 @lru_cache(maxsize=512)
@@ -68,110 +167,65 @@ def keys_quantile(p: float, q: float) -> int | None:
     return max(1, math.ceil(math.log1p(-q) / math.log1p(-p)))
 
 
-def format_one_in(p: float) -> str:
-    """``1 in 4,234,567`` (``never`` for 0)."""
-    if p <= 0.0:
-        return "never"
-    odds = 1.0 / p
-    if odds < 100:
-        return f"1 in {odds:.3g}"
-    if odds < 1e15:
-        return f"1 in {round(odds):,}"
-    return f"1 in {odds:.3g}".replace("e+", "e")
-
-
-def format_percent(p: float) -> str:
-    """A percentage with 3 significant digits that never rounds to 0% or 100%."""
-    if p <= 0.0 or p >= 1.0:
-        return "0%" if p <= 0.0 else "100%"
-    pct, rest = 100.0 * p, 100.0 * (1.0 - p)
-    if rest < 0.1:
-        return f"{100.0 - rest:.{math.ceil(-math.log10(rest)) + 1}f}%"
-    if pct < 1e-6:
-        return f"{pct:.3g}%"
-    return np.format_float_positional(pct, precision=3, unique=False, fractional=False, trim="-") + "%"
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None or math.isinf(seconds):
-        return "never"
-    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:,.3g} {unit}" if seconds / size < 1000 else f"{seconds / size:,.0f} {unit}"
-    return f"{seconds:.3g} s"
-
-
 def estimate(spec_or_compiled: PatternSpec | CompiledPattern, budget: int,
              keys_per_second: float | None, pull_cost_tokens: int,
-             dollars_per_token: float, samples: int = DEFAULT_SAMPLES) -> dict:
-    """The odds JSON of ``manage.py estimate --json`` and ``/api/patterns/estimate``."""
+             dollars_per_token: float, samples: int = DEFAULT_SAMPLES) -> OddsEstimate:
+    """The odds of a pattern per key, per pull of ``budget`` keys and for a guaranteed
+    job at ``keys_per_second`` (None: unknown), priced at ``pull_cost_tokens`` a pull."""
     compiled = spec_or_compiled if isinstance(spec_or_compiled, CompiledPattern) else compile_pattern(spec_or_compiled)
     spec = compiled.spec
+    sampling = None
     if spec.mode == "regex":
-        p_jackpot, exactly, extra = _sampled_odds(compiled, samples)
+        p_jackpot, exactly, sampling = _sampled_odds(compiled, samples)
     else:
         p_jackpot, exactly = exact_odds(spec)
-        extra = {"method": "exact", "estimated": False}
-    p_at_least = at_least(exactly)
+    p_at_least = tuple(at_least(exactly))
     prices = (budget, pull_cost_tokens, dollars_per_token)
-    levels = [_level(f"{k}/{compiled.n}", k, p_at_least[k], prices) for k in range(1, compiled.n + 1)]
-    levels.append(_level("jackpot", compiled.n, p_jackpot, prices))
-    return {
-        "pattern": spec.pattern, "format": compiled.format.name, "mode": spec.mode,
-        "anchor": spec.anchor, "fuzzy": spec.fuzzy, "case_insensitive": spec.case_insensitive,
-        "parts": list(compiled.parts), "n": compiled.n, **extra,
-        "p_jackpot": p_jackpot,
-        "p_jackpot_one_in": format_one_in(p_jackpot),
-        "p_jackpot_percent": format_percent(p_jackpot),
-        "p_score_exactly": list(exactly),
-        "p_score_at_least": p_at_least,
-        "budget": budget, "pull_cost_tokens": pull_cost_tokens,
-        "dollars_per_token": dollars_per_token, "keys_per_second": keys_per_second,
-        "pull": {"budget": budget,
-                 "p_jackpot": pull_probability(p_jackpot, budget),
-                 "p_score_at_least": [pull_probability(p, budget) for p in p_at_least]},
-        "levels": levels,
-        "guaranteed": _guaranteed(compiled, p_jackpot, keys_per_second, prices),
-    }
+    levels = [_level(k, False, p_at_least[k], prices) for k in range(1, compiled.n + 1)]
+    levels.append(_level(compiled.n, True, p_jackpot, prices))
+    return OddsEstimate(
+        spec=spec, format=compiled.format.name, parts=tuple(compiled.parts),
+        p_jackpot=p_jackpot, p_score_exactly=tuple(exactly), p_score_at_least=p_at_least,
+        budget=budget, pull_cost_tokens=pull_cost_tokens, dollars_per_token=dollars_per_token,
+        keys_per_second=keys_per_second,
+        pull=PullOdds(budget, pull_probability(p_jackpot, budget),
+                      tuple(pull_probability(p, budget) for p in p_at_least)),
+        levels=tuple(levels),
+        guaranteed=_guaranteed(compiled, p_jackpot, keys_per_second, prices),
+        sampling=sampling,
+    )
 
 
-def _level(name: str, score: int, p_key: float, prices: tuple[int, int, float]) -> dict:
+def _level(score: int, jackpot: bool, p_key: float, prices: tuple[int, int, float]) -> LevelOdds:
     budget, cost, dollars = prices
     p_pull = pull_probability(p_key, budget)
     pulls = 1.0 / p_pull if p_pull > 0 else None
-    return {
-        "level": name, "score": score,
-        "p_key": p_key, "key_one_in": format_one_in(p_key), "key_percent": format_percent(p_key),
-        "p_pull": p_pull, "pull_one_in": format_one_in(p_pull), "pull_percent": format_percent(p_pull),
-        "expected_pulls": pulls,
-        "expected_tokens": None if pulls is None else pulls * cost,
-        "expected_dollars": None if pulls is None else pulls * cost * dollars,
-    }
+    return LevelOdds(
+        score=score, jackpot=jackpot, p_key=p_key, p_pull=p_pull, expected_pulls=pulls,
+        expected_tokens=None if pulls is None else pulls * cost,
+        expected_dollars=None if pulls is None else pulls * cost * dollars,
+    )
 
 
 def _guaranteed(compiled: CompiledPattern, p: float, keys_per_second: float | None,
-                prices: tuple[int, int, float]) -> dict:
+                prices: tuple[int, int, float]) -> GuaranteedOdds:
     """Keys (and time, and tokens at the pull price per key) until the first jackpot."""
     if compiled.spec.mode == "regex":
-        return {"offered": False, "reason": "guaranteed mode is not offered for regex patterns"}
+        return GuaranteedOdds(offered=False, reason="regex")
     if p <= 0.0:
-        return {"offered": False, "reason": "this pattern can never be an exact match"}
+        return GuaranteedOdds(offered=False, reason="impossible")
     budget, cost, dollars = prices
-    keys = {"expected": 1.0 / p, "median": keys_quantile(p, 0.5), "p99": keys_quantile(p, 0.99)}
-    out: dict = {"offered": True}
-    for name, count in keys.items():
+
+    def figure(count: float) -> KeysFigure:
         seconds = count / keys_per_second if keys_per_second else None
         tokens = count * cost / budget if budget else None
-        out.update({
-            f"{name}_keys": count, f"{name}_keys_text": f"{count:,.0f}",
-            f"{name}_seconds": seconds, f"{name}_time": format_duration(seconds),
-            f"{name}_tokens_at_pull_price": tokens,
-            f"{name}_dollars_at_pull_price": None if tokens is None else tokens * dollars,
-        })
-    return out
+        return KeysFigure(count, seconds, tokens, None if tokens is None else tokens * dollars)
+
+    return GuaranteedOdds(offered=True, expected=figure(1.0 / p), median=figure(keys_quantile(p, 0.5)),
+                          p99=figure(keys_quantile(p, 0.99)))
 
 
-def _sampled_odds(compiled: CompiledPattern, samples: int) -> tuple[float, list[float], dict]:
+def _sampled_odds(compiled: CompiledPattern, samples: int) -> tuple[float, list[float], SamplingInfo]:
     """Regex mode: hit rate (score 1/1) and anchored hit rate over real keys.
 
     A jackpot (an anchored match) is always a hit, so only hits are searched again.
@@ -186,12 +240,8 @@ def _sampled_odds(compiled: CompiledPattern, samples: int) -> tuple[float, list[
         if time.perf_counter() > deadline:
             raise RegexTimeout(TOO_SLOW_MESSAGE)
     p_hit, p_jackpot = hits / samples, jackpots / samples
-    extra = {
-        "method": "sampled", "estimated": True, "samples": samples,
-        "p_jackpot_interval": wilson_interval(jackpots, samples),
-        "p_score_interval": wilson_interval(hits, samples),
-    }
-    return p_jackpot, [1.0 - p_hit, p_hit], extra
+    sampling = SamplingInfo(samples, tuple(wilson_interval(jackpots, samples)), tuple(wilson_interval(hits, samples)))
+    return p_jackpot, [1.0 - p_hit, p_hit], sampling
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z_95) -> list[float]:

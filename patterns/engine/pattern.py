@@ -22,11 +22,11 @@ from functools import lru_cache
 
 from nacl.bindings import crypto_sign_seed_keypair
 
-from patterns.engine import userregex
-from patterns.engine.automata import jackpot_probability
-from patterns.engine.distribution import BodyModel, body_model
-from patterns.engine.formats import Format, UnknownFormat, get_format
-from patterns.engine.userregex import UserRegex
+from . import userregex
+from .automata import jackpot_probability
+from .distribution import BodyModel, body_model
+from .formats import Format, UnknownFormat, get_format
+from .userregex import UserRegex
 
 MAX_PARTS = 8
 MAX_PART_LENGTH = 16

@@ -13,7 +13,7 @@ from functools import cache
 
 from nacl.bindings import crypto_sign_seed_keypair
 
-from patterns.engine.formats import get_format
+from patterns.engine import get_format
 
 SAMPLES = 30_000
 

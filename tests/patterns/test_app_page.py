@@ -2,8 +2,8 @@
 import pytest
 from django.test import Client
 
-from patterns.engine import odds
-from patterns.engine.pattern import PatternSpec
+from patterns.engine import PatternSpec, exact_odds
+from patterns.presenters import format_one_in
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ def test_odds_follow_the_pattern_with_the_engines_exact_figures():
     longer = odds_partial(Client(), pattern="ab cd")
     assert 'data-level="1/1"' in short and 'data-level="2/2"' in longer
     for pattern, html in (("ab", short), ("ab cd", longer)):
-        p_jackpot, _ = odds.exact_odds(PatternSpec(pattern=pattern))
-        assert odds.format_one_in(p_jackpot) in html
+        p_jackpot, _ = exact_odds(PatternSpec(pattern=pattern))
+        assert format_one_in(p_jackpot) in html
 
 
 def test_an_impossible_character_is_explained_inline_before_anything_is_spent():

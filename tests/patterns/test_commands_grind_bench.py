@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from patterns.engine.formats import get_format
+from patterns.engine import PatternSpec, get_format
 from patterns.engine.keys import keypair_from_seed
-from patterns.engine.pattern import PatternSpec, _compile
+from patterns.engine.pattern import _compile
 from patterns.management.commands.grind import Command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +107,7 @@ def test_bench_bad_input_exits_2():
 
 
 def test_the_standalone_bench_script_runs_outside_django():
-    done = subprocess.run([sys.executable, "bench/grind_bench.py", "--seconds", "0.6", "--json"],
+    done = subprocess.run([sys.executable, "-m", "bench.grind_bench", "--seconds", "0.6", "--json"],
                           cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["baseline_keys_per_s"] > 0
 

@@ -12,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from patterns.engine.pattern import PatternSpec, _compile
+from patterns.engine import PatternSpec
+from patterns.engine.pattern import _compile
 from patterns.management.commands import estimate as estimate_command
 
 ROOT = Path(__file__).resolve().parents[2]

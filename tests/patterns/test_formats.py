@@ -10,13 +10,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from patterns.engine.formats import (
-    FORMATS,
-    AddressNotReversible,
-    UnknownFormat,
-    base32_lower,
-    get_format,
-)
+from patterns.engine import FORMATS, UnknownFormat, get_format
+from patterns.engine.formats import AddressNotReversible, base32_lower
 from tests.patterns.vectors import RFC8032_PUBLIC, RFC8032_SEED
 
 

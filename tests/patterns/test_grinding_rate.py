@@ -2,7 +2,7 @@
 import pytest
 
 from patterns import selectors, services
-from patterns.engine.pattern import PatternSpec
+from patterns.engine import PatternSpec
 from pulls import services as pulls
 
 

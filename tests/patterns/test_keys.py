@@ -12,18 +12,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_ssh_private_key
 
-from patterns.engine.formats import FORMATS, get_format, ssh_fingerprint
-from patterns.engine.keys import (
-    TOR_SECRET_HEADER,
-    did_document,
+from patterns.engine import (
+    FORMATS,
     export_filenames,
     export_private_key,
     export_public_key,
     files_for_export,
-    keypair_from_seed,
-    new_seed,
+    get_format,
     write_files,
 )
+from patterns.engine.formats import ssh_fingerprint
+from patterns.engine.keys import TOR_SECRET_HEADER, did_document, keypair_from_seed, new_seed
 from tests.patterns.vectors import RFC8032_PUBLIC, RFC8032_SEED
 
 MESSAGE = b"VaniKeys: this key is mine"

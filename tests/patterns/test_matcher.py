@@ -6,18 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patterns.engine.formats import FORMATS
-from patterns.engine.matcher import (
-    MatchResult,
-    english_words,
-    evaluate,
-    highlight_spans,
-    quick_rank,
-    straights,
-    word_list,
-)
-from patterns.engine.pattern import CompiledPattern, PatternSpec, _compile, compile_pattern
-from patterns.engine.userregex import RegexTimeout
+from patterns.engine import FORMATS, CompiledPattern, MatchResult, PatternSpec, RegexTimeout, compile_pattern, evaluate
+from patterns.engine.matcher import english_words, highlight_spans, quick_rank, straights, word_list
+from patterns.engine.pattern import _compile
 
 SMALL = "abAB12"  # a small alphabet makes matches frequent
 

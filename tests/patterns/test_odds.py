@@ -9,21 +9,20 @@ import random
 import numpy as np
 import pytest
 
-from patterns.engine import distribution, odds
-from patterns.engine.automata import jackpot_probability, score_distribution
-from patterns.engine.matcher import quick_rank
-from patterns.engine.odds import (
-    at_least,
+from patterns.engine import (
+    PatternSpec,
+    RegexTimeout,
+    compile_pattern,
+    distribution,
     estimate,
     exact_odds,
-    format_one_in,
-    format_percent,
-    keys_quantile,
+    odds,
     pull_probability,
-    wilson_interval,
 )
-from patterns.engine.pattern import PatternSpec, _compile, compile_pattern
-from patterns.engine.userregex import RegexTimeout
+from patterns.engine.automata import jackpot_probability, score_distribution
+from patterns.engine.matcher import quick_rank
+from patterns.engine.odds import at_least, keys_quantile, wilson_interval
+from patterns.engine.pattern import _compile
 from tests.patterns._bodies import real_bodies
 
 CI = {"case_insensitive": True}
@@ -211,16 +210,6 @@ def test_geometric_quantiles() -> None:
     assert keys_quantile(0.0, 0.5) is None
 
 
-def test_human_strings() -> None:
-    assert format_one_in(1 / 4_234_567) == "1 in 4,234,567"
-    assert format_one_in(0) == "never"
-    assert format_one_in(0.5) == "1 in 2"
-    assert format_percent(0.0123) == "1.23%"
-    assert format_percent(0) == "0%"
-    assert format_percent(1 - 1e-9) != "100%"
-    assert format_percent(1e-12) == "1e-10%"
-
-
 def test_at_least_keeps_small_tails() -> None:
     assert at_least([1 - 1e-30, 1e-30]) == [1.0, 1e-30]
 
@@ -230,32 +219,40 @@ def test_wilson_interval_covers_zero_hits() -> None:
     assert low == pytest.approx(0.0, abs=1e-12) and 0 < high < 0.01
 
 
-def test_estimate_json_for_a_words_pattern() -> None:
+def test_estimate_for_a_words_pattern() -> None:
     result = estimate(PatternSpec("GO BE AWE SOME", fuzzy=True, case_insensitive=True),
                       budget=100_000, keys_per_second=50_000.0, pull_cost_tokens=100, dollars_per_token=0.005)
-    assert result["format"] == "did:key" and result["n"] == 4 and result["parts"] == ["GO", "BE", "AWE", "SOME"]
-    assert result["estimated"] is False
-    assert len(result["p_score_at_least"]) == 5 and result["p_score_at_least"][0] == pytest.approx(1.0)
-    assert sum(result["p_score_exactly"]) == pytest.approx(1.0)
-    assert result["p_jackpot"] <= result["p_score_at_least"][4]
-    assert [level["level"] for level in result["levels"]] == ["1/4", "2/4", "3/4", "4/4", "jackpot"]
-    jackpot = result["levels"][-1]
-    assert jackpot["key_one_in"].startswith("1 in ") and jackpot["key_percent"].endswith("%")
-    assert jackpot["expected_tokens"] == pytest.approx(100 / jackpot["p_pull"])
-    guaranteed = result["guaranteed"]
-    assert guaranteed["offered"] and guaranteed["expected_keys"] == pytest.approx(1 / result["p_jackpot"])
-    assert guaranteed["median_keys"] < guaranteed["expected_keys"] < guaranteed["p99_keys"]
-    assert guaranteed["expected_seconds"] == pytest.approx(guaranteed["expected_keys"] / 50_000)
+    assert result.format == "did:key" and result.n == 4 and result.parts == ("GO", "BE", "AWE", "SOME")
+    assert result.estimated is False and result.sampling is None
+    assert len(result.p_score_at_least) == 5 and result.p_score_at_least[0] == pytest.approx(1.0)
+    assert sum(result.p_score_exactly) == pytest.approx(1.0)
+    assert result.p_jackpot <= result.p_score_at_least[4]
+    assert [(level.score, level.jackpot) for level in result.levels] == [
+        (1, False), (2, False), (3, False), (4, False), (4, True)]
+    jackpot = result.levels[-1]
+    assert jackpot.p_key == result.p_jackpot and jackpot.p_pull == result.pull.p_jackpot
+    assert jackpot.expected_tokens == pytest.approx(100 / jackpot.p_pull)
+    guaranteed = result.guaranteed
+    assert guaranteed.offered and guaranteed.expected.keys == pytest.approx(1 / result.p_jackpot)
+    assert guaranteed.median.keys < guaranteed.expected.keys < guaranteed.p99.keys
+    assert guaranteed.expected.seconds == pytest.approx(guaranteed.expected.keys / 50_000)
+
+
+def test_an_estimate_is_frozen() -> None:
+    result = estimate(PatternSpec("ab"), budget=10, keys_per_second=None, pull_cost_tokens=100, dollars_per_token=0.01)
+    with pytest.raises(AttributeError):
+        result.p_jackpot = 1.0
+    assert result.guaranteed.expected.seconds is None
 
 
 def test_estimate_regex_is_sampled_with_an_interval() -> None:
     result = estimate(PatternSpec("[a-c]", mode="regex"), budget=10, keys_per_second=None,
                       pull_cost_tokens=100, dollars_per_token=0.01, samples=500)
-    assert result["estimated"] is True and result["method"] == "sampled"
-    low, high = result["p_jackpot_interval"]
-    assert low <= result["p_jackpot"] <= high
-    assert result["p_jackpot"] > 0.5
-    assert result["guaranteed"]["offered"] is False
+    assert result.estimated is True and result.sampling.samples == 500
+    low, high = result.sampling.p_jackpot_interval
+    assert low <= result.p_jackpot <= high
+    assert result.p_jackpot > 0.5
+    assert (result.guaranteed.offered, result.guaranteed.reason) == (False, "regex")
 
 
 def test_sampling_a_regex_too_slow_to_search_raises_the_engine_timeout() -> None:
@@ -276,5 +273,5 @@ def test_sampled_regex_odds_keep_group_meaning_and_anchors(anchor: str) -> None:
     result = estimate(PatternSpec(r"(\w)\1", "ssh-fp", mode="regex", anchor=anchor), budget=10, keys_per_second=None,
                       pull_cost_tokens=100, dollars_per_token=0.01, samples=4000)
     # a doubled character somewhere: common; at one end: about 1 in the alphabet's size
-    assert result["p_score_at_least"][1] > 0.4
-    assert 0.005 < result["p_jackpot"] < 0.05
+    assert result.p_score_at_least[1] > 0.4
+    assert 0.005 < result.p_jackpot < 0.05

@@ -6,19 +6,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from patterns.engine.formats import BASE32_ALPHABET, BASE58_ALPHABET, FORMATS
-from patterns.engine.pattern import (
+from patterns.engine import (
     ANCHORS,
+    FORMATS,
     FUZZY_GROUPS,
     CompiledPattern,
     PatternError,
     PatternIssue,
     PatternSpec,
-    char_class,
     compile_pattern,
-    probe_bodies,
     validate,
 )
+from patterns.engine.formats import BASE32_ALPHABET, BASE58_ALPHABET
+from patterns.engine.pattern import char_class, probe_bodies
 
 
 def codes(spec: PatternSpec) -> list[str]:

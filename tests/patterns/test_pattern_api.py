@@ -5,8 +5,7 @@ import time
 import pytest
 from django.test import Client
 
-from patterns.engine import odds
-from patterns.engine.pattern import PatternSpec
+from patterns.engine import PatternSpec, exact_odds
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def test_validate_accepts_a_good_pattern():
 
 def test_estimate_gives_the_same_exact_odds_as_the_engine():
     body = post("/api/patterns/estimate", {"pattern": "ab cd", "case_insensitive": True, "budget": 5000}).json()
-    p_jackpot, exactly = odds.exact_odds(PatternSpec(pattern="ab cd", case_insensitive=True))
+    p_jackpot, exactly = exact_odds(PatternSpec(pattern="ab cd", case_insensitive=True))
     assert body["p_jackpot"] == pytest.approx(p_jackpot, rel=1e-12)
     assert body["p_score_at_least"][0] == pytest.approx(1.0)
     assert len(body["p_score_at_least"]) == 3

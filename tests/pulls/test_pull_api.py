@@ -5,9 +5,7 @@ from django.test import Client
 from accounts.services import issue_token
 from economy import selectors as wallet
 from economy import services as economy
-from patterns.engine import matcher
-from patterns.engine.formats import get_format
-from patterns.engine.pattern import PatternSpec, compile_pattern
+from patterns.engine import PatternSpec, compile_pattern, evaluate, get_format
 from pulls import services
 from pulls.models import Pull
 from tests.pulls.conftest import execute, use_up_free_pulls
@@ -36,7 +34,7 @@ def test_a_finished_pull_reports_progress_and_the_best_key(api_client, user, que
     assert result["address"].startswith("did:key:z6Mk")
     assert result["body"] == get_format("did:key").body(result["address"])
     compiled = compile_pattern(PatternSpec(pattern="ab cd", case_insensitive=True))
-    again = matcher.evaluate(compiled, result["body"])
+    again = evaluate(compiled, result["body"])
     assert (result["score"], result["n"], result["jackpot"]) == (again.score, 2, again.jackpot)
     assert result["missing"] == list(again.missing)
     assert [m["part"] for m in result["matches"]] == [part for part, _ in again.matches]

@@ -15,11 +15,8 @@ from django.utils import timezone
 
 from economy import selectors as wallet
 from economy import services as economy
-from patterns.engine import grinder, keys
+from patterns.engine import PatternSpec, RegexTimeout, get_format, keys
 from patterns.engine import pattern as pattern_engine
-from patterns.engine.formats import get_format
-from patterns.engine.pattern import PatternSpec
-from patterns.engine.userregex import RegexTimeout
 from pulls import custody, services
 from pulls.models import Pull
 from tests.factories import UserFactory
@@ -32,7 +29,7 @@ def break_the_grinder(monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(grinder, "grind", explode)
+    monkeypatch.setattr(services, "grind", explode)
 
 
 def test_a_failed_free_pull_gives_the_free_pull_back(user, queued, monkeypatch):
@@ -239,7 +236,7 @@ def test_a_regex_too_slow_for_a_key_fails_the_pull_with_that_reason_and_refunds_
     def too_slow(*args, **kwargs):
         raise RegexTimeout("search took too long")
 
-    monkeypatch.setattr(grinder, "grind", too_slow)
+    monkeypatch.setattr(services, "grind", too_slow)
     failed = services.execute_pull(pull.pk)
     assert failed.refunded and "regular expression" in failed.failure_reason
     assert wallet.free_pulls_left(user) == 3
@@ -275,7 +272,7 @@ def test_a_pull_past_its_time_limit_says_so_and_is_refunded(user, queued, monkey
     def out_of_time(*args, **kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(grinder, "grind", out_of_time)
+    monkeypatch.setattr(services, "grind", out_of_time)
     failed = services.execute_pull(pull.pk)
     assert failed.refunded and "time limit" in failed.failure_reason
 

@@ -7,9 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from patterns.engine.formats import FORMATS
-from patterns.engine.grinder import bench_pattern, benchmark
-from patterns.engine.pattern import PatternError
+from patterns.engine import FORMATS, PatternError, bench_pattern, benchmark
 from patterns.management.commands.grind import check_workers
 from vanikeys_site.cli import VaniKeysCommand, usage_error
 

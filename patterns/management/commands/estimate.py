@@ -8,10 +8,8 @@ import os
 from django.conf import settings
 from django.core.management.base import CommandParser
 
-from patterns.engine.grinder import grind
-from patterns.engine.odds import estimate, format_duration
-from patterns.engine.pattern import CompiledPattern, PatternError, PatternSpec, compile_pattern
-from patterns.engine.userregex import RegexTimeout
+from patterns.engine import CompiledPattern, PatternError, PatternSpec, RegexTimeout, compile_pattern, estimate, grind
+from patterns.presenters import estimate_json, format_duration
 from patterns.selectors import dollars_per_token
 from vanikeys_site.cli import VaniKeysCommand, usage_error
 
@@ -43,9 +41,9 @@ class Command(VaniKeysCommand):
             raise usage_error("--budget must be at least 1 key")
         try:
             rate = options["keys_per_second"] or measured_keys_per_second(compiled)
-            result = estimate(compiled, budget=options["budget"], keys_per_second=rate,
-                              pull_cost_tokens=settings.PULL_COST_TOKENS,
-                              dollars_per_token=dollars_per_token())
+            result = estimate_json(estimate(compiled, budget=options["budget"], keys_per_second=rate,
+                                            pull_cost_tokens=settings.PULL_COST_TOKENS,
+                                            dollars_per_token=dollars_per_token()))
         except RegexTimeout as exc:
             raise usage_error(str(exc)) from exc
         self.stdout.write(json.dumps(result, indent=2) if options["json"] else render_table(result))

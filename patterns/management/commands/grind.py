@@ -9,18 +9,29 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 
-from patterns.engine.formats import FORMATS, get_format
-from patterns.engine.grinder import GrindProgress, GrindResult, Until, grind_parallel, max_workers
-from patterns.engine.keys import (
+from patterns.engine import (
+    ANCHORS,
+    FORMATS,
+    CompiledPattern,
+    GrindProgress,
+    GrindResult,
+    PatternError,
+    PatternSpec,
+    RegexTimeout,
+    Until,
+    compile_pattern,
+    exact_odds,
     export_filenames,
     export_private_key,
     export_public_key,
     files_for_export,
+    get_format,
+    grind_parallel,
+    max_workers,
+    pull_probability,
     write_files,
 )
-from patterns.engine.odds import exact_odds, format_percent, pull_probability
-from patterns.engine.pattern import ANCHORS, CompiledPattern, PatternError, PatternSpec, compile_pattern
-from patterns.engine.userregex import RegexTimeout
+from patterns.presenters import format_percent
 from vanikeys_site.cli import VaniKeysCommand, usage_error
 
 
@@ -72,7 +83,7 @@ class ProgressLine:
 
 
 def check_workers(workers: int | None) -> None:
-    """Refuse a worker count below 1 or above ``grinder.max_workers()`` (4 per core)."""
+    """Refuse a worker count below 1 or above ``max_workers()`` (4 per core)."""
     if workers is not None and not 1 <= workers <= max_workers():
         raise usage_error(f"--workers must be between 1 and {max_workers()} (4 per CPU core), not {workers}")
 

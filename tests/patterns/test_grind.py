@@ -1,16 +1,17 @@
-"""The grinder: budgets, targets, stopping, progress, and that its best is really the best."""
+"""The single-process grinder: budgets, targets, stopping, progress, its key source, and
+that its best is really the best."""
 
 import hashlib
+import importlib
 
 import pytest
 
-from patterns.engine import grinder
-from patterns.engine.formats import FORMATS
-from patterns.engine.grinder import GrindProgress, candidate_from_seed, grind, grind_parallel
+from patterns.engine import FORMATS, GrindProgress, PatternSpec, RegexTimeout, compile_pattern, evaluate, grind
+from patterns.engine.grind import KeySource, candidate_from_seed, precheck_regex
 from patterns.engine.keys import keypair_from_seed
-from patterns.engine.matcher import evaluate
-from patterns.engine.pattern import PatternSpec, _compile, compile_pattern
-from patterns.engine.userregex import RegexTimeout
+from patterns.engine.pattern import _compile
+
+grind_module = importlib.import_module("patterns.engine.grind")  # the name ``grind`` is the function
 
 
 def compiled(pattern: str, fmt: str = "did:key", **options):
@@ -83,7 +84,7 @@ def test_progress_is_reported_and_ends_with_the_final_count():
 
 def test_the_best_is_the_maximum_over_every_key_tried(monkeypatch):
     randomness = CountingRandom()
-    monkeypatch.setattr(grinder.os, "urandom", randomness)
+    monkeypatch.setattr(grind_module.os, "urandom", randomness)
     pattern = compiled("ab cd ef")
     result = grind(pattern, budget=3000)
     ranks = [evaluate(pattern, pattern.format.body_from_public_key(keypair_from_seed(s)[0])).rank
@@ -101,52 +102,25 @@ def test_regex_patterns_are_checked_body_by_body():
     assert result.best.body[0] in "efg" and result.best.body.endswith("9")
 
 
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_the_key_source_lays_out_each_seeds_public_key_in_the_formats_slots(fmt, monkeypatch):
+    randomness = CountingRandom()
+    monkeypatch.setattr(grind_module.os, "urandom", randomness)
+    layout = FORMATS[fmt]
+    keys = KeySource(layout, 8)
+    seeds, block = keys.generate(5)
+    assert seeds == b"".join(randomness.seeds) and len(block) == 5 * layout.slot_size
+    for index, seed in enumerate(randomness.seeds):
+        public_key = keypair_from_seed(seed)[0]
+        assert keys.public_key(block, index) == public_key
+        assert block[index * layout.slot_size:(index + 1) * layout.slot_size] == layout.slot_prefix + public_key
+
+
 def test_without_any_part_found_the_first_key_is_returned():
     pattern = compiled("zzzzzzzzzzzzzzzz")
     result = grind(pattern, budget=100)
     assert result.best.match.score == 0
     assert_consistent(pattern, result.best)
-
-
-def test_parallel_budget_is_split_exactly_across_workers():
-    pattern = compiled("ab cd")
-    result = grind_parallel(pattern, workers=2, budget=3001)
-    assert result.keys_tried == 3001
-    assert (result.workers, result.stopped_reason) == (2, "budget")
-    assert_consistent(pattern, result.best)
-
-
-def test_parallel_stops_every_worker_at_the_first_jackpot():
-    pattern = compiled("abc")
-    result = grind_parallel(pattern, workers=2, until="jackpot")
-    assert result.stopped_reason == "target"
-    assert result.best.match.jackpot
-    assert_consistent(pattern, result.best)
-
-
-def test_parallel_should_stop_and_progress():
-    seen: list[GrindProgress] = []
-    result = grind_parallel(compiled("zzzzzzzz"), workers=2, progress=seen.append,
-                            should_stop=lambda: True, progress_every=0.0)
-    assert result.stopped_reason == "stopped"
-    assert seen and seen[-1].keys_tried == result.keys_tried > 0
-
-
-def test_the_parent_keeps_the_best_seed_any_worker_reports():
-    pattern = compiled("ab")
-    seeds = [hashlib.sha256(bytes([i])).digest() for i in range(200)]
-    pool = grinder._Pool(pattern)
-    for worker, seed in enumerate(seeds):
-        pool.receive(("progress", worker % 2, 10, seed))
-    best_rank = max(candidate_from_seed(pattern, s).rank for s in seeds)
-    assert pool.best.rank == best_rank
-    assert pool.keys_tried == 20
-
-
-def test_a_failing_worker_is_reported_as_an_error():
-    pool = grinder._Pool(compiled("ab"))
-    with pytest.raises(RuntimeError, match="boom"):
-        pool.receive(("error", 1, "ValueError: boom", None))
 
 
 @pytest.mark.parametrize("pattern, options", [
@@ -157,7 +131,7 @@ def test_a_failing_worker_is_reported_as_an_error():
 ])
 def test_the_precheck_finds_a_body_exactly_when_any_part_regex_does(pattern, options):
     compiled_pattern = compiled(pattern, **options)
-    precheck = grinder.precheck_regex(compiled_pattern)
+    precheck = precheck_regex(compiled_pattern)
     for key in (keypair_from_seed(hashlib.sha256(bytes([i, j])).digest())[0] for i in range(20) for j in range(100)):
         body = compiled_pattern.format.body_from_public_key(key)
         found = compiled_pattern.any_part_regex.search(body)
@@ -173,11 +147,6 @@ def test_grinding_a_regex_too_slow_to_search_raises_the_engine_timeout():
         grind(_compile(PatternSpec(SLOW_REGEX, mode="regex")), budget=100)
 
 
-def test_a_worker_timing_out_raises_the_engine_timeout_in_the_parent():
-    with pytest.raises(RegexTimeout, match="too slow to search"):
-        grind_parallel(_compile(PatternSpec(SLOW_REGEX, mode="regex")), workers=2, budget=100)
-
-
 def test_regex_groups_keep_their_meaning_while_grinding():
     pattern = compiled(r"(\w)\1", mode="regex", anchor="suffix")
     result = grind(pattern, until="jackpot")
@@ -185,7 +154,3 @@ def test_regex_groups_keep_their_meaning_while_grinding():
     assert_consistent(pattern, result.best)
 
 
-@pytest.mark.parametrize("workers", [-1, grinder.max_workers() + 1])
-def test_parallel_refuses_a_worker_count_out_of_range(workers):
-    with pytest.raises(ValueError, match="workers must be between 1 and"):
-        grind_parallel(compiled("ab"), workers=workers, budget=10)
