@@ -1,0 +1,116 @@
+"""JSON for payments (PRODUCT.md §9): start a purchase (Checkout or a PaymentIntent), list
+one's own purchases, and Stripe's webhook.
+
+``purchase_router`` is mounted at ``api/tokens/purchase`` (the call belongs with tokens),
+``router`` at ``api/payments/``. The webhook takes no session or token: Stripe's
+signature is its authentication.
+"""
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from ninja import Router, Schema
+from ninja.decorators import decorate_view
+from ninja.pagination import paginate
+
+from core.api import Mapped, PagePagination
+from core.ratelimits import client_address, rate_limit
+
+from . import selectors, services
+
+router = Router(tags=["payments"])
+purchase_router = Router(tags=["tokens"])
+
+
+class PackIn(Schema):
+    pack: str
+
+
+class CheckoutOut(Schema):
+    purchase_id: str
+    checkout_url: str
+
+
+class IntentOut(Schema):
+    purchase_id: str
+    client_secret: str
+
+
+class PurchaseOut(Schema):
+    purchase_id: str
+    pack: str
+    tokens: int
+    amount_cents: int
+    currency: str
+    status: str
+    refunded_cents: int
+    receipt_url: str
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+
+
+class WebhookOut(Schema):
+    received: bool
+    event: str
+
+
+def purchase_as_dict(purchase) -> dict:
+    return {
+        "purchase_id": str(purchase.pk),
+        "pack": purchase.pack,
+        "tokens": purchase.tokens,
+        "amount_cents": purchase.amount_cents,
+        "currency": purchase.currency,
+        "status": purchase.status,
+        "refunded_cents": purchase.refunded_cents,
+        "receipt_url": purchase.receipt_url,
+        "created_at": purchase.created_at,
+        "paid_at": purchase.paid_at,
+    }
+
+
+def checkout_urls(request: HttpRequest) -> dict[str, str]:
+    """Where Stripe Checkout sends the buyer back; Stripe fills in {CHECKOUT_SESSION_ID}."""
+    return {
+        "success_url": request.build_absolute_uri(reverse("purchase_success")) + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": request.build_absolute_uri(reverse("purchase_cancel")),
+    }
+
+
+@purchase_router.post("", response=CheckoutOut, summary="Buy a token pack through Stripe Checkout")
+def purchase(request: HttpRequest, payload: PackIn):
+    rate_limit(request, group="purchases", rate=settings.THROTTLE_PURCHASE_RATE)
+    started = services.purchase_start(request.auth, pack=payload.pack, **checkout_urls(request))
+    return {"purchase_id": str(started.pk), "checkout_url": started.checkout_url}
+
+
+@router.post("create-intent", response=IntentOut, summary="Buy a token pack through a PaymentIntent")
+def create_intent(request: HttpRequest, payload: PackIn):
+    rate_limit(request, group="purchases", rate=settings.THROTTLE_PURCHASE_RATE)
+    started, client_secret = services.purchase_start_intent(request.auth, pack=payload.pack)
+    return {"purchase_id": str(started.pk), "client_secret": client_secret}
+
+
+@router.get("purchases", response=list[PurchaseOut], summary="Your purchases, newest first")
+@paginate(PagePagination)
+def purchases(request: HttpRequest):
+    return Mapped(selectors.purchases_of(request.auth), purchase_as_dict)
+
+
+@router.get("purchases/{purchase_id}", response=PurchaseOut, summary="One of your purchases")
+def purchase_detail(request: HttpRequest, purchase_id: str):
+    return purchase_as_dict(selectors.purchase_for_owner(request.auth, purchase_id))
+
+
+@router.post("webhook", auth=None, response=WebhookOut, summary="Stripe events, signed with STRIPE_WEBHOOK_SECRET")
+@decorate_view(csrf_exempt)
+def webhook(request: HttpRequest):
+    event = services.webhook_receive(
+        request.body,
+        signature=request.headers.get("Stripe-Signature"),
+        headers=dict(request.headers),
+        remote_ip=client_address(request),
+    )
+    return {"received": True, "event": event.id}
