@@ -1,13 +1,15 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import ApiToken, Profile
+from .models import ApiToken, User
 
 
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "age_confirmed_at", "terms_accepted_at", "terms_version")
-    search_fields = ("user__username", "user__email")
-    list_filter = ("terms_version",)
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "is_staff", "is_active", "date_joined", "terms_version")
+    list_filter = (*DjangoUserAdmin.list_filter, "terms_version")
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("Consent", {"fields": ("age_confirmed_at", "terms_accepted_at", "terms_version")}))
+    readonly_fields = ("age_confirmed_at", "terms_accepted_at", "terms_version")
 
 
 @admin.register(ApiToken)

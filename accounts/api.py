@@ -1,15 +1,14 @@
 """JSON auth for scripts: register, log in (bearer token), log out, me."""
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictBool
 
+from core.ratelimits import rate_limit
+from core.validators import CleanText
 from economy import selectors as economy_selectors
-from vanikeys_site.api import ApiError, throttles
-from vanikeys_site.validators import CleanText
 
-from . import selectors, services
+from . import services
 from .auth import BearerAuth
 
 router = Router(tags=["auth"])
@@ -45,31 +44,24 @@ class MeOut(Schema):
     free_pulls_left: int
 
 
-@router.post("register", auth=None, response={201: RegisterOut}, throttle=throttles(settings.THROTTLE_AUTH_RATE, "register"))
+@router.post("register", auth=None, response={201: RegisterOut})
 def register(request: HttpRequest, payload: RegisterIn):
-    try:
-        user = services.register_user(**payload.dict())
-    except services.RegistrationError as exc:
-        raise ApiError(409 if exc.code == "conflict" else 400, exc.code, str(exc)) from exc
+    rate_limit(request, group="register", rate=settings.THROTTLE_AUTH_RATE)
+    user = services.user_register(**payload.dict())
     return Status(201, {"id": user.pk, "username": user.username})
 
 
-@router.post("login", auth=None, response=TokenOut, throttle=throttles(settings.THROTTLE_AUTH_RATE, "login"))
+@router.post("login", auth=None, response=TokenOut)
 def login(request: HttpRequest, payload: LoginIn):
-    try:
-        candidate = selectors.user_by_login(payload.username)
-    except selectors.AmbiguousLogin as exc:
-        raise ApiError(400, "ambiguous_login", str(exc)) from exc
-    user = candidate and authenticate(request, username=candidate.username, password=payload.password)
-    if not user:
-        raise ApiError(401, "invalid_credentials", "Wrong username, e-mail or password.")
-    return {"token": services.issue_token(user)}
+    rate_limit(request, group="login", rate=settings.THROTTLE_AUTH_RATE)
+    user = services.user_authenticate(request, login=payload.username, password=payload.password)
+    return {"token": services.token_issue(user)}
 
 
 @router.post("logout", auth=BearerAuth(), response={204: None})
 def logout(request: HttpRequest):
     token = request.headers["Authorization"].split(" ", 1)[1]
-    services.revoke_token(token)
+    services.token_revoke(token)
     return Status(204, None)
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from .selectors import active_token
-from .services import mark_token_used
+from .services import token_mark_used
 
 
 class BearerAuth(HttpBearer):
@@ -14,7 +14,7 @@ class BearerAuth(HttpBearer):
         api_token = active_token(token)
         if api_token is None:
             return None
-        mark_token_used(api_token)
+        token_mark_used(api_token)
         request.user = api_token.user
         return api_token.user
 

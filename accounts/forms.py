@@ -20,4 +20,4 @@ class SignupForm(forms.Form):
     accept_terms = forms.BooleanField(required=True, label=lazy(terms_label, str)())
 
     def signup(self, request, user) -> None:
-        services.record_consent(user)
+        services.user_record_consent(user)

@@ -1,18 +1,18 @@
-"""Accounts: consent records and hashed API bearer tokens (users are Django's own)."""
+"""Accounts: the user (with what they confirmed at sign-up) and hashed API bearer tokens."""
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 
-class Profile(models.Model):
-    """What a user confirmed at sign-up: age (18+) and the terms, with when."""
+class User(AbstractUser):
+    """A VaniKeys user: Django's user plus the consent given at sign-up (18+ and the terms)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    age_confirmed_at = models.DateTimeField()
-    terms_accepted_at = models.DateTimeField()
-    terms_version = models.CharField(max_length=20)
+    age_confirmed_at = models.DateTimeField(null=True, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    terms_version = models.CharField(max_length=20, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.user} (terms {self.terms_version})"
+        return self.username
 
 
 class ApiToken(models.Model):

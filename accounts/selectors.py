@@ -1,11 +1,11 @@
 """Reads for accounts: who a bearer token belongs to."""
 import hashlib
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from .models import ApiToken
+from .exceptions import AmbiguousLogin
+from .models import ApiToken, User
 
 
 def hash_token(token: str) -> str:
@@ -25,21 +25,16 @@ def active_tokens(user: AbstractBaseUser) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
 
 
-class AmbiguousLogin(LookupError):
-    """An e-mail address shared by several accounts: the caller must use the username."""
-
-
-def user_by_login(login: str) -> AbstractBaseUser | None:
+def user_by_login(login: str) -> User | None:
     """The user named by a username (exactly, else in any case if only one matches) or,
     failing that, by a unique e-mail address."""
-    User = get_user_model()
     user = User.objects.filter(username=login).first() or _only(User.objects.filter(username__iexact=login))
     if user is not None or "@" not in login:
         return user
     return _only(User.objects.filter(email__iexact=login), login)
 
 
-def _only(users: QuerySet, login: str = "") -> AbstractBaseUser | None:
+def _only(users: QuerySet, login: str = "") -> User | None:
     """The one user in ``users``, None for none; several is ambiguous when ``login`` is named."""
     matches = list(users[:2])
     if len(matches) > 1 and login:

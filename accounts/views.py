@@ -47,12 +47,12 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def create_api_token(request: HttpRequest) -> HttpResponse:
-    return render_account(request, new_token=services.issue_token(request.user))
+    return render_account(request, new_token=services.token_issue(request.user))
 
 
 @login_required
 @require_POST
 def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    if services.revoke_token_of(request.user, token_id):
-        messages.success(request, "API token revoked.")
+    services.token_revoke_own(request.user, token_id=token_id)
+    messages.success(request, "API token revoked.")
     return redirect("account")

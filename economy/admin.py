@@ -18,9 +18,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accounts.selectors import AmbiguousLogin, user_by_login
+from accounts.exceptions import AmbiguousLogin
+from accounts.selectors import user_by_login
 
 from . import selectors, services
+from .exceptions import EconomyError
 from .models import LedgerEntry, Wallet
 
 
@@ -147,12 +149,12 @@ class WalletAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                entry = services.refund_entry(
-                    data["entry"], data["reason"], created_by=request.user, amount=data["amount"],
+                entry = services.entry_refund(
+                    data["entry"], reason=data["reason"], created_by=request.user, amount=data["amount"],
                     submission=data["submission"],
                 )
-            except ValueError as exc:  # AlreadyRefunded too: another refund got there first
-                form.add_error(None, str(exc))
+            except EconomyError as exc:  # AlreadyRefunded too: another refund got there first
+                form.add_error(None, exc.message)
             else:
                 self.message_user(
                     request, f"Refunded {entry.amount} tokens to {wallet.user}; now {entry.balance_after}."
@@ -164,11 +166,12 @@ class WalletAdmin(admin.ModelAdmin):
         """Grant what a valid form says, or put the services' refusal on the form (None)."""
         data = form.cleaned_data
         try:
-            entry = services.grant(
-                user, data["amount"], data["reason"], created_by=request.user, submission=data["submission"]
+            entry = services.wallet_grant(
+                user, amount=data["amount"], reason=data["reason"], created_by=request.user,
+                submission=data["submission"],
             )
-        except ValueError as exc:  # e.g. past the most a wallet may hold
-            form.add_error(None, str(exc))
+        except EconomyError as exc:  # e.g. past the most a wallet may hold
+            form.add_error(None, exc.message)
             return None
         self.message_user(request, f"Granted {entry.amount} tokens to {user}; now {entry.balance_after}.")
         return entry

@@ -2,10 +2,11 @@
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
+from ninja.pagination import paginate
 from pydantic import Field
 
-from vanikeys_site.api import PageQuery, paginate
+from core.api import PagePagination
 
 from . import selectors, services
 
@@ -26,13 +27,6 @@ class EntryOut(Schema):
     created_at: dt.datetime
 
 
-class TransactionsOut(Schema):
-    items: list[EntryOut]
-    count: int
-    page: int
-    pages: int
-
-
 class LimitsIn(Schema):
     tokens_per_day: int | None = Field(None, ge=0, le=1_000_000_000, description="None: no daily limit.")
     tokens_per_month: int | None = Field(None, ge=0, le=1_000_000_000, description="None: no monthly limit.")
@@ -49,9 +43,10 @@ def balance(request: HttpRequest):
     return {"balance": summary.balance, "free_pulls_left": summary.free_pulls_left}
 
 
-@router.get("transactions", response=TransactionsOut)
-def transactions(request: HttpRequest, query: Query[PageQuery]):
-    return paginate(selectors.transactions(request.auth), query)
+@router.get("transactions", response=list[EntryOut])
+@paginate(PagePagination)
+def transactions(request: HttpRequest):
+    return selectors.transactions(request.auth)
 
 
 @router.get("limits", response=LimitsOut)
@@ -61,5 +56,5 @@ def limits(request: HttpRequest):
 
 @router.put("limits", response=LimitsOut)
 def set_limits(request: HttpRequest, payload: LimitsIn):
-    services.set_spending_limits(request.auth, payload.tokens_per_day, payload.tokens_per_month)
+    services.wallet_set_limits(request.auth, per_day=payload.tokens_per_day, per_month=payload.tokens_per_month)
     return selectors.spending_limits(request.auth)

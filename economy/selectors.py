@@ -40,6 +40,10 @@ def utc_now() -> dt.datetime:
     return timezone.now().astimezone(dt.UTC)
 
 
+def utc_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(dt.UTC).date()
+
+
 def start_of_day(now: dt.datetime) -> dt.datetime:
     return now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 

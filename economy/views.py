@@ -15,7 +15,7 @@ def update_limits(request: HttpRequest) -> HttpResponse:
     form = SpendingLimitsForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        services.set_spending_limits(request.user, data["tokens_per_day"], data["tokens_per_month"])
+        services.wallet_set_limits(request.user, per_day=data["tokens_per_day"], per_month=data["tokens_per_month"])
         messages.success(request, "Spending limits saved.")
     else:
         messages.error(request, "Limits must be whole numbers of tokens, 0 or more (or empty for none).")

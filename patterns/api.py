@@ -3,8 +3,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
 
+from core.ratelimits import rate_limit
 from patterns.engine import validate as validate_pattern
-from vanikeys_site.api import ApiError, throttles
 
 from . import selectors
 from .schemas import EstimateIn, PatternIn, ValidationOut
@@ -12,19 +12,14 @@ from .schemas import EstimateIn, PatternIn, ValidationOut
 router = Router(tags=["patterns"], auth=None)
 
 
-def raise_invalid(exc: selectors.InvalidPattern) -> None:
-    raise ApiError(exc.status, exc.code, str(exc)) from exc
-
-
-@router.post("validate", response=ValidationOut, throttle=throttles(settings.THROTTLE_ODDS_RATE, "validate"))
+@router.post("validate", response=ValidationOut)
 def validate(request: HttpRequest, payload: PatternIn):
+    rate_limit(request, group="validate", rate=settings.THROTTLE_ODDS_RATE)
     issues = validate_pattern(payload.to_spec())
     return {"valid": not issues, "errors": [issue.as_dict() for issue in issues]}
 
 
-@router.post("estimate", throttle=throttles(settings.THROTTLE_ODDS_RATE, "estimate"))
+@router.post("estimate")
 def estimate(request: HttpRequest, payload: EstimateIn) -> dict:
-    try:
-        return selectors.estimate(payload.to_spec(), payload.budget)
-    except selectors.InvalidPattern as exc:
-        raise_invalid(exc)
+    rate_limit(request, group="estimate", rate=settings.THROTTLE_ODDS_RATE)
+    return selectors.estimate(payload.to_spec(), payload.budget)

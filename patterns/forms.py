@@ -1,17 +1,13 @@
 """The pattern form of /app: parses the browser's fields into a PatternSpec."""
 from django import forms
 
-from patterns.engine import PatternSpec
+from patterns.engine import ANCHORS, FORMATS, MODES, PatternSpec
 
-FORMAT_CHOICES = [
-    ("did:key", "did:key"),
-    ("solana", "Solana address"),
-    ("ssh", "SSH public key"),
-    ("ssh-fp", "SSH fingerprint"),
-    ("onion", "Tor onion (v3)"),
-]
-ANCHOR_CHOICES = [("anywhere", "anywhere"), ("prefix", "at the start"), ("suffix", "at the end")]
-MODE_CHOICES = [("words", "words"), ("regex", "regular expression")]
+FORMAT_CHOICES = [(fmt.name, fmt.label) for fmt in FORMATS.values()]
+ANCHOR_LABELS = {"anywhere": "anywhere", "prefix": "at the start", "suffix": "at the end"}
+MODE_LABELS = {"words": "words", "regex": "regular expression"}
+ANCHOR_CHOICES = [(anchor, ANCHOR_LABELS.get(anchor, anchor)) for anchor in ANCHORS]
+MODE_CHOICES = [(mode, MODE_LABELS.get(mode, mode)) for mode in MODES]
 
 
 class PatternForm(forms.Form):

@@ -4,19 +4,21 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field, StrictBool
 
-from patterns.engine import PatternSpec
-from vanikeys_site.validators import CleanText
+from core.validators import CleanText
+from patterns.engine import ANCHORS, FORMATS, MODES, PatternSpec
 
-FormatName = Literal["did:key", "solana", "ssh", "ssh-fp", "onion"]
+FormatName = Literal[tuple(FORMATS)]
+AnchorName = Literal[ANCHORS]
+ModeName = Literal[MODES]
 
 
 class PatternIn(Schema):
-    pattern: CleanText = Field(min_length=1, max_length=400, examples=["GO BE AWE SOME"])
+    pattern: CleanText = Field(min_length=1, max_length=400, examples=["BE AWE SUM"])
     format: FormatName = "did:key"
     case_insensitive: StrictBool = False
     fuzzy: StrictBool = False
-    anchor: Literal["anywhere", "prefix", "suffix"] = "anywhere"
-    mode: Literal["words", "regex"] = "words"
+    anchor: AnchorName = "anywhere"
+    mode: ModeName = "words"
 
     def to_spec(self) -> PatternSpec:
         return PatternSpec.from_mapping(self)

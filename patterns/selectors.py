@@ -6,21 +6,11 @@ from django.core.cache import cache
 
 from patterns import engine
 from patterns.engine import CompiledPattern, PatternError, PatternIssue, PatternSpec, RegexTimeout, compile_pattern
+from patterns.exceptions import InvalidPattern
 from patterns.presenters import estimate_json
 
 WORKER_RATE_CACHE_KEY = "grind:worker_rate_samples"
 DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
-IMPOSSIBLE_CODES = frozenset({"impossible"})
-
-
-class InvalidPattern(ValueError):
-    """A pattern the engine refuses; ``status`` is 422 when it is valid but can never match."""
-
-    def __init__(self, issues: list[PatternIssue]) -> None:
-        super().__init__(issues[0].message)
-        self.issues = issues
-        self.code = issues[0].code
-        self.status = 422 if all(issue.code in IMPOSSIBLE_CODES for issue in issues) else 400
 
 
 def compile_or_raise(spec: PatternSpec) -> CompiledPattern:

@@ -7,7 +7,7 @@ SAMPLES_KEPT = 25  # the median of the latest words-mode pulls' rates
 RATE_TTL_SECONDS = 7 * 24 * 3600
 
 
-def record_grinding_rate(keys_per_second: float) -> None:
+def grinding_rate_record(keys_per_second: float) -> None:
     """Keep one worker's measured rate (a finished words-mode pull) among the latest ones."""
     if keys_per_second <= 0:
         return

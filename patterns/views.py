@@ -4,9 +4,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vanikeys_site import ratelimit
+from core.exceptions import RateLimited
+from core.ratelimits import rate_limit
 
 from . import selectors
+from .exceptions import InvalidPattern
 from .forms import PatternForm
 
 
@@ -18,15 +20,17 @@ def odds_context(form: PatternForm) -> dict:
         return {"form_errors": [error for errors in form.errors.values() for error in errors]}
     try:
         return {"odds": selectors.estimate(form.to_spec())}
-    except selectors.InvalidPattern as exc:
+    except InvalidPattern as exc:
         return {"issues": exc.issues}
 
 
 def limited_odds_context(request: HttpRequest, form: PatternForm) -> dict:
     """Odds for the form, unless this client has asked for too many lately."""
-    if form.is_bound and settings.THROTTLE_ENABLED:
-        if not ratelimit.allow(f"odds:{ratelimit.client_key(request)}", settings.THROTTLE_ODDS_RATE):
-            return {"form_errors": ["Too many requests; wait a moment."]}
+    if form.is_bound:
+        try:
+            rate_limit(request, group="odds", rate=settings.THROTTLE_ODDS_RATE)
+        except RateLimited as exc:
+            return {"form_errors": [exc.message]}
     return odds_context(form)
 
 
@@ -34,7 +38,7 @@ def limited_odds_context(request: HttpRequest, form: PatternForm) -> dict:
 def app_page(request: HttpRequest) -> HttpResponse:
     """GET ?pattern=… (a shareable link) or POST (the form without JavaScript) shows odds."""
     form = PatternForm(request.POST or request.GET or None)
-    context = {"form": form, "pull_cost": settings.PULL_COST_TOKENS, **limited_odds_context(request, form)}
+    context = {"form": form, **limited_odds_context(request, form)}
     return render(request, "patterns/app.html", context)
 
 

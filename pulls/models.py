@@ -1,4 +1,6 @@
 """Pulls: one grinding run with a fixed budget, its best key, and that key's custody."""
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -10,6 +12,10 @@ class Pull(models.Model):
         DONE = "done"
         FAILED = "failed"
 
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False,
+        help_text="The id URLs and the API show (the integer key stays inside: it counts every pull).",
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pulls")
     number = models.PositiveIntegerField(help_text="The user's pull number: 1 for their first pull.")
     batch = models.CharField(max_length=32, blank=True, help_text="Shared by the pulls paid for together.")
@@ -25,7 +31,9 @@ class Pull(models.Model):
 
     paid_with = models.CharField(max_length=8, help_text="free or tokens")
     tokens_spent = models.PositiveIntegerField(default=0)
-    spend_entry_id = models.BigIntegerField(null=True, blank=True, help_text="The ledger entry that paid for it.")
+    spend_entry = models.ForeignKey(
+        "economy.LedgerEntry", on_delete=models.PROTECT, related_name="+", help_text="The ledger entry that paid for it."
+    )
     refunded = models.BooleanField(default=False)
 
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)

@@ -1,6 +1,12 @@
 """How a pull looks on a page: stars, highlighted windows, progress, key files."""
 import base64
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from django.conf import settings
+
+from patterns.engine import CompiledPattern, PatternError, PatternSpec, compile_pattern, highlight_spans
 
 from .models import Pull
 
@@ -47,6 +53,15 @@ def key_files(files: dict[str, str | bytes]) -> list[KeyFile]:
     return [KeyFile(name, FILE_LABELS.get(name, name), files[name]) for name in names]
 
 
+@lru_cache(maxsize=256)
+def _compiled(spec: PatternSpec) -> CompiledPattern | None:
+    """The pull's pattern compiled for display (None if the engine no longer takes it)."""
+    try:
+        return compile_pattern(spec, check_speed=False)
+    except PatternError:
+        return None
+
+
 class PullView:
     def __init__(self, pull: Pull) -> None:
         self.pull = pull
@@ -57,6 +72,11 @@ class PullView:
     @property
     def finished(self) -> bool:
         return self.pull.status in (Pull.Status.DONE, Pull.Status.FAILED)
+
+    @property
+    def key_expires_at(self):
+        """When the private key of a pull not kept is erased by the beat task."""
+        return self.pull.created_at + timedelta(hours=settings.UNKEPT_KEY_TTL_HOURS)
 
     @property
     def percent(self) -> int:
@@ -71,14 +91,15 @@ class PullView:
 
     @property
     def segments(self) -> list[Segment]:
-        """The address split into plain and highlighted runs (the matched windows)."""
+        """The address split into plain and highlighted runs: the engine's matched windows
+        (the jackpot's placement when there is one, else each found part's window)."""
         address, body = self.pull.address, self.pull.body
         offset = address.find(body) if body else -1
         marked = [False] * len(address)
-        if offset >= 0:
-            for match in self.pull.matches:
-                start = offset + match["position"]
-                for index in range(start, min(start + len(match["part"]), len(address))):
+        compiled = _compiled(PatternSpec.from_mapping(self.pull))
+        if offset >= 0 and compiled is not None:
+            for start, end in highlight_spans(compiled, body):
+                for index in range(offset + start, offset + end):
                     marked[index] = True
         segments: list[Segment] = []
         for char, flag in zip(address, marked):

@@ -1,24 +1,27 @@
 """Reads for pulls: owner-only lookups, history, the public view of a result."""
 from dataclasses import asdict
+from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
-from django.http import Http404
 
 from patterns.engine import PatternSpec, export_private_key, files_for_export
 
 from . import custody
+from .exceptions import PullNotFound
 from .models import Pull
 
 
-class PullNotFound(Http404):
-    """No such pull for this user: missing, someone else's, or its key is gone (all 404)."""
-
-
 def pull_for_owner(
-    user: AbstractBaseUser, pull_id: int, *, with_key: bool = False, finished: bool = False
+    user: AbstractBaseUser, public_id: UUID | str, *, with_key: bool = False, finished: bool = False
 ) -> Pull:
-    pulls = Pull.objects.filter(pk=pull_id, user=user)
+    """The user's pull by its public id (what URLs and the API show); PullNotFound for a
+    missing id, a malformed one or someone else's alike."""
+    try:
+        public_id = UUID(str(public_id))
+    except ValueError:
+        raise PullNotFound("No such pull.") from None
+    pulls = Pull.objects.filter(public_id=public_id, user=user)
     if with_key:
         pulls = pulls.filter(encrypted_seed__isnull=False)
     if finished:
@@ -45,22 +48,23 @@ def history(user: AbstractBaseUser, *, min_score: int | None = None, jackpot: bo
     return pulls
 
 
-def batch_for_owner(user: AbstractBaseUser, batch: str) -> list[Pull]:
-    """The pulls of one 10× pull, best first."""
-    pulls = list(Pull.objects.filter(user=user, batch=batch))
+def batch_of_pull(user: AbstractBaseUser, public_id: UUID | str) -> list[Pull]:
+    """The pulls paid for together with this one (itself alone for a single pull), best first."""
+    pull = pull_for_owner(user, public_id)
+    pulls = list(Pull.objects.filter(user=user, batch=pull.batch)) if pull.batch else [pull]
     return sorted(pulls, key=lambda pull: (pull.jackpot, pull.score or 0, len(pull.bonus)), reverse=True)
 
 
-def private_key_for_owner(user: AbstractBaseUser, pull_id: int) -> tuple[Pull, dict]:
+def private_key_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tuple[Pull, dict]:
     """Every §1 encoding of the pull's private key; 404 once the key is erased."""
-    pull = pull_for_owner(user, pull_id, with_key=True)
+    pull = pull_for_owner(user, public_id, with_key=True)
     seed = custody.open_seed(pull.encrypted_seed)
     return pull, export_private_key(seed, pull.format)
 
 
-def key_files_for_owner(user: AbstractBaseUser, pull_id: int) -> tuple[Pull, dict[str, str | bytes]]:
+def key_files_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tuple[Pull, dict[str, str | bytes]]:
     """The key as files (filename → content), for the reveal panel and downloads."""
-    pull = pull_for_owner(user, pull_id, with_key=True)
+    pull = pull_for_owner(user, public_id, with_key=True)
     return pull, files_for_export(custody.open_seed(pull.encrypted_seed), pull.format)
 
 
@@ -82,7 +86,7 @@ def public_result(pull: Pull) -> dict | None:
 def pull_as_dict(pull: Pull) -> dict:
     """The API's view of a pull (PRODUCT.md §9): status, progress and the result."""
     return {
-        "id": pull.pk,
+        "id": str(pull.public_id),
         "number": pull.number,
         "status": pull.status,
         "pattern": asdict(PatternSpec.from_mapping(pull)),
@@ -98,3 +102,19 @@ def pull_as_dict(pull: Pull) -> dict:
         "created_at": pull.created_at,
         "finished_at": pull.finished_at,
     }
+
+
+def paid_spend_ids_for_pattern(user: AbstractBaseUser, spec: PatternSpec) -> set[int]:
+    """The ledger entries that paid in tokens for the user's pulls of one pattern: the same
+    parts after whitespace normalisation, format and options (free pulls excluded). The
+    spark meter (jobs.spark) counts what is left of them after refunds."""
+    parts = spec.pattern.split()
+    rows = (
+        Pull.objects.filter(
+            user=user, paid_with="tokens", format=spec.format, case_insensitive=spec.case_insensitive,
+            fuzzy=spec.fuzzy, anchor=spec.anchor, mode=spec.mode,
+        )
+        .values_list("pattern", "spend_entry_id")
+        .distinct()
+    )
+    return {entry_id for pattern, entry_id in rows if pattern.split() == parts}

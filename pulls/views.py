@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exceptions import ApplicationError, BadRequest
+from core.ratelimits import rate_limit
 from patterns.forms import PatternForm
 
 from . import selectors, services
@@ -19,7 +21,7 @@ HISTORY_EXPORT_FIELDS = ["number", "created_at", "pattern", "format", "status", 
 
 
 def render_panel(request: HttpRequest, pulls: list) -> HttpResponse:
-    return render(request, "pulls/_panel.html", {**panel_context(pulls), "pull_cost": settings.PULL_COST_TOKENS})
+    return render(request, "pulls/_panel.html", panel_context(pulls))
 
 
 def panel_context(pulls: list) -> dict:
@@ -27,57 +29,56 @@ def panel_context(pulls: list) -> dict:
     return {"pulls": views, "lead": views[0], "polling": any(not view.finished for view in views)}
 
 
+def start_pulls(request: HttpRequest, form: PatternForm) -> list:
+    """The pulls the form asks for; any refusal is an ApplicationError."""
+    if not form.is_valid():
+        field, messages = next(iter(form.errors.items()))
+        raise BadRequest(f"{field}: {messages[0]}")
+    rate_limit(request, group="pulls", rate=settings.THROTTLE_PULL_RATE)
+    count = 10 if request.POST.get("count") == "10" else 1
+    return services.pull_start(request.user, spec=form.to_spec(), count=count)
+
+
 @login_required
 @require_POST
 def pull_create(request: HttpRequest) -> HttpResponse:
+    """The refusal shows in place of the result (htmx) or as a page, next to the form."""
     form = PatternForm(request.POST)
-    count = 10 if request.POST.get("count") == "10" else 1
-    error = None
-    if not form.is_valid():
-        field, messages = next(iter(form.errors.items()))
-        error = services.PullRefused(400, "bad_request", f"{field}: {messages[0]}")
-    else:
-        try:
-            pulls = services.request_pulls(user=request.user, spec=form.to_spec(), count=count)
-        except services.PullRefused as exc:
-            error = exc
-    if error is not None:
+    try:
+        pulls = start_pulls(request, form)
+    except ApplicationError as error:
         template = "pulls/_refused.html" if request.htmx else "pulls/refused.html"
         return render(request, template, {"error": error, "form": form}, status=200 if request.htmx else error.status)
     if request.htmx:
         return render_panel(request, pulls)
-    return redirect("pull_page", pull_id=pulls[0].pk)
+    return redirect("pull_page", public_id=pulls[0].public_id)
 
 
 @login_required
 @require_GET
-def pull_page(request: HttpRequest, pull_id: int) -> HttpResponse:
-    pull = selectors.pull_for_owner(request.user, pull_id)
-    pulls = selectors.batch_for_owner(request.user, pull.batch) if pull.batch else [pull]
-    return render(request, "pulls/pull.html", panel_context(pulls))
+def pull_page(request: HttpRequest, public_id) -> HttpResponse:
+    return render(request, "pulls/pull.html", panel_context(selectors.batch_of_pull(request.user, public_id)))
 
 
 @login_required
 @require_GET
-def pull_panel(request: HttpRequest, pull_id: int) -> HttpResponse:
-    pull = selectors.pull_for_owner(request.user, pull_id)
-    pulls = selectors.batch_for_owner(request.user, pull.batch) if pull.batch else [pull]
-    return render_panel(request, pulls)
+def pull_panel(request: HttpRequest, public_id) -> HttpResponse:
+    return render_panel(request, selectors.batch_of_pull(request.user, public_id))
 
 
 @never_cache
 @login_required
 @require_GET
-def key_reveal(request: HttpRequest, pull_id: int) -> HttpResponse:
-    pull, files = selectors.key_files_for_owner(request.user, pull_id)
+def key_reveal(request: HttpRequest, public_id) -> HttpResponse:
+    pull, files = selectors.key_files_for_owner(request.user, public_id)
     return render(request, "pulls/_key.html", {"pull": PullView(pull), "files": key_files(files)})
 
 
 @never_cache
 @login_required
 @require_GET
-def key_download(request: HttpRequest, pull_id: int, filename: str) -> HttpResponse:
-    pull, files = selectors.key_files_for_owner(request.user, pull_id)
+def key_download(request: HttpRequest, public_id, filename: str) -> HttpResponse:
+    pull, files = selectors.key_files_for_owner(request.user, public_id)
     if filename not in files:
         return HttpResponse("No such file for this key.", status=404, content_type="text/plain")
     response = HttpResponse(files[filename], content_type="application/octet-stream")
@@ -90,20 +91,20 @@ def owner_action(action):
 
     @login_required
     @require_POST
-    def view(request: HttpRequest, pull_id: int) -> HttpResponse:
-        pull = action(request.user, pull_id)
+    def view(request: HttpRequest, public_id) -> HttpResponse:
+        pull = action(request.user, public_id=public_id)
         if request.htmx:
             return render(request, "pulls/_result.html", {"pull": PullView(pull)})
-        return redirect("pull_page", pull_id=pull.pk)
+        return redirect("pull_page", public_id=pull.public_id)
 
     view.__name__ = action.__name__
     return view
 
 
-keep_key = owner_action(services.keep_key)
-erase_key = owner_action(services.erase_key)
-share = owner_action(services.share)
-unshare = owner_action(services.unshare)
+keep_key = owner_action(services.pull_keep_key)
+erase_key = owner_action(services.pull_erase_key)
+share = owner_action(services.pull_share)
+unshare = owner_action(services.pull_unshare)
 
 
 @require_GET
@@ -148,10 +149,21 @@ def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A text cell a spreadsheet would run as a formula (=, +, -, @ first) is quoted with a
+    leading apostrophe (OWASP's CSV-injection advice); numbers and other text pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_row(row: dict) -> list:
     result = row["result"] or {}
     flat = {**row, **row["pattern"], **result}
     return [
-        json.dumps(flat[field]) if isinstance(flat.get(field), list) else flat.get(field, "")
+        csv_safe(json.dumps(flat[field]) if isinstance(flat.get(field), list) else flat.get(field, ""))
         for field in HISTORY_EXPORT_FIELDS
     ]

@@ -10,48 +10,22 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool, env_float, env_int, env_list, new_fernet_key, secret_or_dev_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VANIKEYS_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+DEBUG = env_bool("DEBUG", True)
 
 
 def dev_secret(name: str, make) -> str:
-    """A secret from the environment, or (in DEBUG only) one generated once into var/."""
-    if os.environ.get(name):
-        return os.environ[name]
-    if not DEBUG:
-        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off")
-    path = VAR_DIR / f"dev_{name.lower()}"
-    if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return secret_or_dev_file(name, make, debug=DEBUG, var_dir=VAR_DIR)
 
 
-def new_fernet_key() -> str:
-    from cryptography.fernet import Fernet
-
-    return Fernet.generate_key().decode()
-
-
-DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = dev_secret("SECRET_KEY", lambda: secrets.token_urlsafe(50))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -75,6 +49,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "djstripe",
+    "django_ratelimit",
+    "csp",
+    "core",
     "accounts",
     "economy",
     "patterns",
@@ -84,8 +61,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -94,7 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "vanikeys_site.middleware.JsonApiErrorsMiddleware",
+    "core.handlers.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "vanikeys_site.urls"
@@ -111,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "economy.context_processors.wallet",
+                "vanikeys_site.context_processors.product",
             ],
         },
     },
@@ -133,6 +114,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent web + worker writers: wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -151,10 +133,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend (username or e-mail; permissions as ModelBackend), one password hash per
+# attempt whether the account exists or not: see accounts.backends.
+AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
 
 # django-allauth: e-mail + password, username kept for display and API login.
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
@@ -162,6 +143,14 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "none")
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_GET = False
+# Sign-up never says an e-mail address is taken ("strict": the new account's address stays
+# unverified; only verified addresses are unique); password reset never says whether an
+# address has an account. Failed log-ins lock an account out after 5 in 5 minutes, by page
+# and by API alike (accounts.services.user_authenticate uses the same allauth adapter).
+ACCOUNT_PREVENT_ENUMERATION = "strict"
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("LOGIN_FAILED_RATE", "10/m/ip,5/300s/key"),
+}
 LOGIN_REDIRECT_URL = "/app"
 LOGIN_URL = "/accounts/login/"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -176,6 +165,16 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Production serves static files through WhiteNoise under content-hashed names (cached for
+# a year, compressed); `manage.py collectstatic` writes them and their manifest.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Celery: Redis when configured, otherwise kombu's filesystem transport (works across
 # processes, including revoke) so the embedded start needs no broker.
@@ -205,7 +204,7 @@ PULL_STALE_MINUTES = env_int("PULL_STALE_MINUTES", 15)
 PULL_TIME_LIMIT_SECONDS = env_int("PULL_TIME_LIMIT_SECONDS", 300)
 PULL_QUEUE_TIMEOUT_MINUTES = env_int("PULL_QUEUE_TIMEOUT_MINUTES", 120)
 KEYS_PER_TOKEN = env_int("KEYS_PER_TOKEN", 1_000)
-JOB_PRICE_MARGIN = float(os.environ.get("JOB_PRICE_MARGIN", "1.2"))
+JOB_PRICE_MARGIN = env_float("JOB_PRICE_MARGIN", 1.2)
 JOB_MAX_P99_SECONDS = env_int("JOB_MAX_P99_SECONDS", 24 * 3600)
 GRIND_POOL_WORKERS = env_int("GRIND_POOL_WORKERS", 2)
 TOKEN_PACKS = json.loads(
@@ -226,18 +225,52 @@ TOKEN_PACKS = json.loads(
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
-STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# A Stripe-compatible server instead of https://api.stripe.com (tests, demos): our own
+# client (payments.stripe_api) reads STRIPE_API_BASE; dj-stripe copies STRIPE_API_HOST
+# into stripe.api_base once, at import, so both go to the same server.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "").rstrip("/")
+if STRIPE_API_BASE:
+    STRIPE_API_HOST = STRIPE_API_BASE
 STRIPE_LIVE_MODE = env_bool("STRIPE_LIVE_MODE", False)
+STRIPE_CURRENCY = os.environ.get("STRIPE_CURRENCY", "usd").lower()
+# A webhook signed longer ago than this is refused (replays).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env_int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300)
+THROTTLE_PURCHASE_RATE = os.environ.get("THROTTLE_PURCHASE_RATE", "20/m")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 
-# Rate limits: allauth limits sign-up and log-in pages; the JSON API uses django-ninja's
-# throttles with these rates ("N/s|m|h|d"). THROTTLE_ENABLED=0 turns them off (load tests).
+# Rate limits: allauth limits sign-up and log-in pages; the API and the pages use
+# django-ratelimit (core.ratelimits) with these rates ("N/s|m|h|d") on the default cache:
+# Redis when REDIS_URL is set (atomic, shared by every process), else the embedded file
+# cache (per machine). THROTTLE_ENABLED=0 turns them off (load tests).
 THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", True)
+RATELIMIT_ENABLE = THROTTLE_ENABLED
 # Trusted reverse proxies in front of the app: a client's address is read that many hops
 # back in X-Forwarded-For (0: the socket's address; the header cannot be forged then).
-NINJA_NUM_PROXIES = env_int("NUM_PROXIES", 0)
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES  # allauth's own limits read the client the same way
+# django-ratelimit's check knows only django-redis among Redis caches (W001), though
+# Django's own RedisCache increments atomically with INCR too; without Redis the embedded
+# file cache is per machine and not atomic (E003), fine for one developer.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+
+# Content-Security-Policy (django-csp): only our own scripts and styles, none inline
+# unless it carries the per-request nonce; no framing, no plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, "https://checkout.stripe.com"],
+        "frame-ancestors": [NONE],
+    }
+}
 THROTTLE_AUTH_RATE = os.environ.get("THROTTLE_AUTH_RATE", "20/m")
 THROTTLE_PULL_RATE = os.environ.get("THROTTLE_PULL_RATE", "60/m")
 THROTTLE_ODDS_RATE = os.environ.get("THROTTLE_ODDS_RATE", "240/m")
@@ -251,14 +284,80 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Logs: one JSON object a line in production (LOG_FORMAT=json, the default with DEBUG off),
+# plain text in development; every record carries its request id and passes through
+# core.logs.RedactingFilter, so no private key, token, password or CSRF value is written.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "redact": {"()": "core.logs.RedactingFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "core.logs.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# Workers log through the same handler (and its redaction) instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 CELERY_BEAT_SCHEDULE = {
     "erase-unkept-private-keys": {"task": "pulls.erase_expired_keys", "schedule": 15 * 60},
     "fail-stale-pulls": {"task": "pulls.fail_stale_pulls", "schedule": 5 * 60},
 }
+
+# ── Guaranteed jobs (the jobs app) ─────────────────────────────────────────────────────
+# A job is ground in chunks, one Celery task each, on the "grinding" queue; everything
+# else stays on "celery". A worker started without -Q consumes every queue listed here,
+# so the README's plain `celery -A vanikeys_site worker` serves both, on any machine.
+JOB_QUEUE = "grinding"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {
+    "celery": {"exchange": "celery", "routing_key": "celery"},
+    JOB_QUEUE: {"exchange": JOB_QUEUE, "routing_key": JOB_QUEUE},
+}
+CELERY_TASK_ROUTES = {"jobs.grind_chunk": {"queue": JOB_QUEUE}}
+# Chunk size: JOB_CHUNK_SECONDS of grinding at one worker's measured rate, within bounds.
+JOB_CHUNK_SECONDS = env_float("JOB_CHUNK_SECONDS", 10.0)
+JOB_CHUNK_MIN_KEYS = env_int("JOB_CHUNK_MIN_KEYS", 10_240)
+JOB_CHUNK_MAX_KEYS = env_int("JOB_CHUNK_MAX_KEYS", 50_000_000)
+# Chunks of one job queued or running at once: at least the worker processes meant to share it.
+JOB_CHUNKS_IN_FLIGHT = env_int("JOB_CHUNKS_IN_FLIGHT", 2 * GRIND_POOL_WORKERS)
+JOB_CHUNK_TIME_LIMIT_SECONDS = env_int("JOB_CHUNK_TIME_LIMIT_SECONDS", 300)
+JOB_CHUNK_MAX_ATTEMPTS = env_int("JOB_CHUNK_MAX_ATTEMPTS", 3)
+JOB_CHUNK_RETRY_SECONDS = env_float("JOB_CHUNK_RETRY_SECONDS", 5.0)
+# Each chunk writes its progress (its heartbeat) and reads the stop flag this often; a
+# chunk not heard from for JOB_HEARTBEAT_STALE_SECONDS is queued again by the beat sweep.
+JOB_STOP_CHECK_SECONDS = env_float("JOB_STOP_CHECK_SECONDS", 0.5)
+JOB_HEARTBEAT_STALE_SECONDS = env_float("JOB_HEARTBEAT_STALE_SECONDS", 30.0)
+JOB_SWEEP_SECONDS = env_float("JOB_SWEEP_SECONDS", 15.0)
+JOB_QUEUED_RESEND_SECONDS = env_int("JOB_QUEUED_RESEND_SECONDS", 600)
+# Redis hands an unacknowledged message (acks_late) to another worker after this long, so
+# it must exceed the longest task: a chunk's or a pull's hard time limit. The sweep
+# re-queues a dead worker's chunk long before; a late redelivery is then a no-op.
+JOB_VISIBILITY_TIMEOUT_SECONDS = env_int(
+    "JOB_VISIBILITY_TIMEOUT_SECONDS", 2 * (max(JOB_CHUNK_TIME_LIMIT_SECONDS, PULL_TIME_LIMIT_SECONDS) + 30)
+)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_VISIBILITY_TIMEOUT_SECONDS}
+# Task events, so Flower (bin/start: http://127.0.0.1:5555) shows chunk tasks as they run.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_BEAT_SCHEDULE["sweep-guaranteed-jobs"] = {"task": "jobs.sweep", "schedule": JOB_SWEEP_SECONDS}
+# Links in e-mails (a job's result is ready) point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# ── end of guaranteed jobs ─────────────────────────────────────────────────────────────

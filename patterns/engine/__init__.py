@@ -24,7 +24,7 @@ from .bench import bench_pattern, benchmark
 from .formats import FORMATS, Format, UnknownFormat, get_format
 from .grind import Candidate, GrindProgress, GrindResult, KeySource, Until, grind
 from .keys import export_filenames, export_private_key, export_public_key, files_for_export, write_files
-from .matcher import MatchResult, evaluate
+from .matcher import MatchResult, evaluate, highlight_spans
 from .odds import (
     GuaranteedOdds,
     KeysFigure,
@@ -57,7 +57,7 @@ __all__ = [
     # formats
     "FORMATS", "Format", "UnknownFormat", "get_format",
     # scoring
-    "MatchResult", "evaluate",
+    "MatchResult", "evaluate", "highlight_spans",
     # odds
     "GuaranteedOdds", "KeysFigure", "LevelOdds", "OddsEstimate", "PullOdds", "SamplingInfo",
     "estimate", "exact_odds", "pull_probability",

@@ -5,8 +5,10 @@ import json
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import CommandParser
 
-from accounts.selectors import AmbiguousLogin, user_by_login
+from accounts.exceptions import AmbiguousLogin
+from accounts.selectors import user_by_login
 from economy import services
+from economy.exceptions import EconomyError
 from economy.models import LedgerEntry
 from vanikeys_site.cli import VaniKeysCommand, usage_error
 
@@ -37,13 +39,15 @@ class Command(VaniKeysCommand):
         try:
             recipient = user_by_login(login)
         except AmbiguousLogin as exc:
-            raise usage_error(str(exc)) from None
+            raise usage_error(exc.message) from None
         if recipient is None:
             raise usage_error(f"no user with username or e-mail {login!r}")
         try:
-            entry = services.grant(recipient, tokens, reason, created_by=None, reference="grant_tokens")
-        except ValueError as exc:  # e.g. past the most a wallet may hold
-            raise usage_error(str(exc)) from None
+            entry = services.wallet_grant(
+                recipient, amount=tokens, reason=reason, created_by=None, reference="grant_tokens"
+            )
+        except EconomyError as exc:  # e.g. past the most a wallet may hold
+            raise usage_error(exc.message) from None
         if options["json"]:
             self.stdout.write(to_json(recipient, entry))
         else:

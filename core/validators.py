@@ -12,6 +12,8 @@ def no_control_characters(value: str) -> str:
     NUL); tabs and line breaks are whitespace like any other."""
     if any(unicodedata.category(char) == "Cc" and char not in ALLOWED_CONTROLS for char in value):
         raise ValueError("must not contain control characters")
+    if any("\ud800" <= char <= "\udfff" for char in value):  # JSON's "\ud800": not text
+        raise ValueError("must not contain lone surrogates")
     return value
 
 
