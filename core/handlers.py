@@ -40,13 +40,21 @@ def describe_validation_error(exc: ValidationError) -> str:
     return f"{location}: {detail}" if location else detail
 
 
+def http_error_json(exc: HttpError) -> JsonResponse:
+    """ninja's HttpError; one raised from an ApplicationError (ninja wraps what the body
+    parser raises in a 400) answers as that error."""
+    if isinstance(exc.__cause__, ApplicationError):
+        return application_error_json(exc.__cause__)
+    return error_json(exc.status_code, CODES_BY_STATUS.get(exc.status_code, "error"), str(exc))
+
+
 def install_api_handlers(api: NinjaAPI) -> None:
     """Map every error an operation can raise to §9's JSON error."""
     handlers: dict[type[Exception], Callable[[Exception], JsonResponse]] = {
         ApplicationError: application_error_json,
         ValidationError: lambda exc: error_json(400, "bad_request", describe_validation_error(exc)),
         AuthenticationError: lambda exc: error_json(401, "not_authenticated", "Log in or send a valid bearer token."),
-        HttpError: lambda exc: error_json(exc.status_code, CODES_BY_STATUS.get(exc.status_code, "error"), str(exc)),
+        HttpError: http_error_json,
         Http404: lambda exc: error_json(404, "not_found", "Not found."),
         PermissionDenied: lambda exc: error_json(403, "forbidden", str(exc) or "Forbidden."),
     }

@@ -32,6 +32,10 @@ ERRORS = {
     "jobs_api_result": {409},
     "jobs_api_cancel": {409},
     "economy_api_transactions": {400},
+    "payments_api_purchase": {429, 503},
+    "payments_api_create_intent": {429, 503},
+    "payments_api_purchases": {400},
+    "payments_api_webhook": {400, 503},
 }
 
 api = ContractAPI(
