@@ -62,6 +62,19 @@ def test_grind_out_writes_every_encoding_0600(tmp_path):
     assert derived == report["public_key"]["openssh_public"].split()[:2]
 
 
+def test_grind_out_keeps_the_private_key_off_the_terminal(tmp_path):
+    out, err = run("grind", "ab", "--until", "jackpot", "--workers", "1", "--out", str(tmp_path / "key"))
+    seed_hex = (tmp_path / "key" / "seed.hex").read_text().strip()
+    assert seed_hex not in out + err and "PRIVATE KEY" not in out + err
+    assert "private key written (mode 0600) to:" in out and str(tmp_path / "key" / "seed.hex") in out
+    assert "private_key" not in grind_json("ab", "--until", "jackpot", "--out", str(tmp_path / "json"))
+
+
+def test_bench_progress_is_one_line_per_stage_without_carriage_returns():
+    out, err = run("bench", "--seconds", "0.3", "--workers", "1")
+    assert "\r" not in err and err.count("measuring: ") >= 3
+
+
 def test_grind_out_refuses_to_overwrite_before_grinding(tmp_path):
     (tmp_path / "seed.hex").write_text("precious\n")
     with pytest.raises(CommandError, match="would overwrite seed.hex") as raised:

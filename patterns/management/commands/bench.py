@@ -30,11 +30,11 @@ class Command(VaniKeysCommand):
         except PatternError as exc:
             raise usage_error(str(exc)) from exc
         figures = benchmark(compiled, options["seconds"], options["workers"], on_stage=self.show_stage)
-        self.stderr.write("")
         self.stdout.write(json.dumps(figures, indent=2) if options["json"] else render(figures))
 
     def show_stage(self, stage: str) -> None:
-        self.stderr.write(f"\rmeasuring: {stage:<40}", ending="")
+        """One line per stage: a log or a pipe reads it as it is (no carriage returns)."""
+        self.stderr.write(f"measuring: {stage}")
         self.stderr.flush()
 
 

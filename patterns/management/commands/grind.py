@@ -121,8 +121,9 @@ class Command(VaniKeysCommand):
         if result.best is None:
             raise CommandError("no key was generated", returncode=1)
         report = result_json(compiled, result)
-        if out is not None:
+        if out is not None:  # the key goes to the files only, never to the terminal or a log
             written = write_files(out, files_for_export(result.best.seed, compiled.format.name))
+            del report["private_key"]
             report["files"] = [str(path) for path in written]
         self.stdout.write(json.dumps(report, indent=2) if options["json"] else render(report))
 
@@ -179,8 +180,8 @@ def result_json(compiled: CompiledPattern, result: GrindResult) -> dict[str, Any
 
 
 def render(report: dict[str, Any]) -> str:
-    """The human result: what was found, then every encoding of the key."""
-    private = report["private_key"]
+    """The human result: what was found, then every encoding of the key (or, with
+    --out, where the files are)."""
     lines = [
         f"format    {get_format(report['format']).label}",
         f"address   {report['address']}",
@@ -190,16 +191,19 @@ def render(report: dict[str, Any]) -> str:
         f"bonus     {', '.join(report['bonus']) or '—'}",
         f"keys      {report['keys_tried']:,} in {report['seconds']:.1f} s "
         f"({report['keys_per_second']:,} keys/s, {report['workers']} workers, {report['stopped_reason']})",
+        f"ssh public {report['public_key']['openssh_public']}",
+    ]
+    if "files" in report:
+        return "\n".join([*lines, "", "private key written (mode 0600) to:", *report["files"]])
+    private = report["private_key"]
+    lines += [
         "",
         f"seed (hex)   {private['seed_hex']}",
         f"JWK          {json.dumps(private['jwk'])}",
-        f"ssh public   {report['public_key']['openssh_public']}",
     ]
     if "solana_json" in private:
         lines.append(f"solana JSON  {private['solana_json']}")
     if "tor_secret_key_b64" in private:
         lines.append(f"Tor hs_ed25519_secret_key (base64)  {private['tor_secret_key_b64']}")
     lines += ["", private["pkcs8_pem"].rstrip(), private["openssh_pem"].rstrip()]
-    if "files" in report:
-        lines += ["", "written (mode 0600):", *report["files"]]
     return "\n".join(lines)
