@@ -36,13 +36,16 @@ def address_key(group: str, request: HttpRequest) -> str:
     return f"ip:{client_address(request)}"
 
 
-def rate_limit(request: HttpRequest, *, group: str, rate: str, per_address: bool = False) -> None:
+def rate_limit(
+    request: HttpRequest, *, group: str, rate: str, per_address: bool = False, what: str = "requests"
+) -> None:
     """Count one use of ``group`` by this client; RateLimited (429, Retry-After) once the
-    window's allowance is used up. ``per_address`` counts by address even when logged in."""
+    window's allowance is used up, saying ``what`` was limited. ``per_address`` counts by
+    address even when logged in."""
     if not settings.THROTTLE_ENABLED:
         return
     key = address_key if per_address else client_key
     usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
     if usage is not None and usage["should_limit"]:
         wait = max(1, usage["time_left"])
-        raise RateLimited(f"Too many requests (limit {rate}); try again in {wait} s.", retry_after=wait)
+        raise RateLimited(f"Too many {what} (limit {rate}); try again in {wait} s.", retry_after=wait)

@@ -81,10 +81,11 @@ def wallet_debit(
 
 def wallet_debit_available(
     user: AbstractBaseUser, *, amount: int, reference: str, reason: str, idempotency_key: str
-) -> tuple[LedgerEntry | None, int]:
+) -> tuple[LedgerEntry, int]:
     """Take back up to ``amount`` tokens (e.g. a purchase refunded at Stripe) without ever
-    going below zero, once per key: (the adjustment entry or None when nothing could be
-    taken, the shortfall — tokens owed that the balance did not cover)."""
+    going below zero, once per key: (the adjustment entry, the shortfall — tokens owed that
+    the balance did not cover). The entry is written even when nothing could be taken (0
+    tokens), so the key is spent: a repeat after the balance has grown takes nothing."""
     _require_positive(amount)
     _require_reason(reason)
     with transaction.atomic():
@@ -93,8 +94,6 @@ def wallet_debit_available(
         if existing is not None:
             return existing, amount + existing.amount
         taken = min(amount, wallet.balance)
-        if taken == 0:
-            return None, amount
         entry = _apply(wallet, -taken, Kind.ADJUSTMENT, reference, reason, idempotency_key)
         return entry, amount - taken
 

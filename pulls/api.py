@@ -30,7 +30,7 @@ class HistoryQuery(Schema):
 
 @router.post("execute", response={202: dict})
 def execute(request: HttpRequest, payload: ExecuteIn):
-    rate_limit(request, group="pulls", rate=settings.THROTTLE_PULL_RATE)
+    rate_limit(request, group="pulls", rate=settings.THROTTLE_PULL_RATE, what="pulls")
     pulls = services.pull_start(request.auth, spec=payload.to_spec(), count=payload.count)
     first = pulls[0]
     return Status(

@@ -34,7 +34,7 @@ def start_pulls(request: HttpRequest, form: PatternForm) -> list:
     if not form.is_valid():
         field, messages = next(iter(form.errors.items()))
         raise BadRequest(f"{field}: {messages[0]}")
-    rate_limit(request, group="pulls", rate=settings.THROTTLE_PULL_RATE)
+    rate_limit(request, group="pulls", rate=settings.THROTTLE_PULL_RATE, what="pulls")
     count = 10 if request.POST.get("count") == "10" else 1
     return services.pull_start(request.user, spec=form.to_spec(), count=count)
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from economy import selectors as wallet
 from pulls.models import Pull
-from tests.pulls.conftest import use_up_free_pulls
+from tests.factories import use_up_free_pulls
 
 pytestmark = pytest.mark.django_db
 

@@ -5,22 +5,24 @@ import pytest
 from django.test import Client
 
 from accounts.models import ApiToken
-from accounts.services import issue_token
 from economy import selectors as wallet
 from economy import services as economy
+from tests.factories import ApiTokenFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+def logged_in(user, client_of) -> Client:
+    return client_of(user)
+
+
+def bearer(token: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {token}"})
 
 
 def test_the_account_page_shows_the_balance_and_the_ledger(logged_in, user):
-    economy.grant(user, 250, reason="welcome <b>bonus</b>", created_by=None)
+    economy.wallet_grant(user, amount=250, reason="welcome <b>bonus</b>", created_by=None)
     page = logged_in.get("/account").content.decode()
     assert 'data-testid="account-balance">250<' in page
     assert "welcome &lt;b&gt;bonus&lt;/b&gt;" in page
@@ -44,15 +46,26 @@ def test_limits_through_the_api(api_client, user):
 def test_a_new_api_token_is_shown_once_and_can_be_revoked(logged_in, user):
     page = logged_in.post("/account/api-tokens").content.decode()
     token = page.split('data-testid="new-api-token">')[1].split("<")[0]
-    assert Client(headers={"Authorization": f"Bearer {token}"}).get("/auth/me").status_code == 200
+    assert bearer(token).get("/auth/me").status_code == 200
     assert token not in logged_in.get("/account").content.decode()
     stored = ApiToken.objects.get(user=user)
-    logged_in.post(f"/account/api-tokens/{stored.pk}/revoke")
-    assert Client(headers={"Authorization": f"Bearer {token}"}).get("/auth/me").status_code == 401
+    assert logged_in.post(f"/account/api-tokens/{stored.pk}/revoke").status_code == 302
+    assert bearer(token).get("/auth/me").status_code == 401
 
 
 def test_nobody_revokes_another_users_token(logged_in, other_user):
-    token = issue_token(other_user)
-    stored = ApiToken.objects.get(user=other_user)
-    logged_in.post(f"/account/api-tokens/{stored.pk}/revoke")
-    assert Client(headers={"Authorization": f"Bearer {token}"}).get("/auth/me").status_code == 200
+    theirs = ApiTokenFactory(user=other_user)
+
+    response = logged_in.post(f"/account/api-tokens/{theirs.pk}/revoke")
+
+    assert response.status_code == 404
+    assert ApiToken.objects.get(pk=theirs.pk).revoked_at is None
+    assert bearer(theirs.token).get("/auth/me").status_code == 200
+
+
+def test_revoking_a_revoked_or_missing_token_is_404(logged_in, user):
+    mine = ApiTokenFactory(user=user)
+    assert logged_in.post(f"/account/api-tokens/{mine.pk}/revoke").status_code == 302
+
+    assert logged_in.post(f"/account/api-tokens/{mine.pk}/revoke").status_code == 404
+    assert logged_in.post("/account/api-tokens/999999999/revoke").status_code == 404

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from accounts import selectors
-from accounts.models import ApiToken, Profile
+from accounts.models import ApiToken
+from accounts.services import TERMS_VERSION
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +43,8 @@ def test_register_creates_user_with_consent_and_returns_201():
     assert body["username"] == "alice"
     user = get_user_model().objects.get(pk=body["id"])
     assert user.check_password(GOOD["password"])
-    profile = Profile.objects.get(user=user)
-    assert profile.age_confirmed_at and profile.terms_accepted_at
+    assert user.age_confirmed_at and user.terms_accepted_at
+    assert user.terms_version == TERMS_VERSION
 
 
 @pytest.mark.parametrize(
@@ -80,11 +81,13 @@ def test_register_rejects_malformed_bodies_with_400(body):
     assert not get_user_model().objects.exists()
 
 
-def test_register_twice_is_a_conflict():
+def test_register_twice_is_a_conflict_for_the_username_only():
+    """A taken username is a 409; a taken e-mail is not refused (that would tell anyone which
+    addresses have accounts: tests/security/test_enumeration.py)."""
     post(Client(), "/auth/register", GOOD)
     assert_error(post(Client(), "/auth/register", {**GOOD, "email": "other@example.com"}), 409, "conflict")
-    assert_error(post(Client(), "/auth/register", {**GOOD, "username": "bob"}), 409, "conflict")
-    assert get_user_model().objects.count() == 1
+    assert post(Client(), "/auth/register", {**GOOD, "username": "bob"}).status_code == 201
+    assert get_user_model().objects.count() == 2
 
 
 def test_login_by_username_or_email_returns_a_token_that_is_stored_hashed():
@@ -95,6 +98,19 @@ def test_login_by_username_or_email_returns_a_token_that_is_stored_hashed():
         token = response.json()["token"]
         assert not ApiToken.objects.filter(token_hash=token).exists()
         assert ApiToken.objects.filter(user=user, prefix=token[:10]).exists()
+
+
+def test_login_by_an_email_shared_by_two_accounts_logs_into_the_one_whose_password_matches():
+    """Sign-up never refuses a taken e-mail (enumeration prevention), so an address may have
+    several accounts; saying so would reveal it: the password decides, as on the page."""
+    UserFactory(username="twin1", email="twin@example.com")
+    twin2 = UserFactory(username="twin2", email="twin@example.com")
+    twin2.set_password("the other twin's passphrase")
+    twin2.save()
+    token = post(Client(), "/auth/login", {"username": "twin@example.com", "password": "the other twin's passphrase"})
+    assert ApiToken.objects.get(prefix=token.json()["token"][:10]).user == twin2
+    assert_error(post(Client(), "/auth/login", {"username": "twin@example.com", "password": "neither"}), 401)
+    assert post(Client(), "/auth/login", {"username": "twin1", "password": PASSWORD}).status_code == 200
 
 
 def test_login_with_a_wrong_password_is_401():

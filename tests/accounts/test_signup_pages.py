@@ -3,8 +3,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from accounts.models import Profile
-
 pytestmark = pytest.mark.django_db
 
 FORM = {
@@ -36,7 +34,7 @@ def test_signup_with_consent_logs_in_and_records_it():
     response = client.post("/accounts/signup/", {**FORM, "confirm_age": "on", "accept_terms": "on"})
     assert response.status_code == 302
     user = get_user_model().objects.get(username="frank")
-    assert Profile.objects.get(user=user).terms_version
+    assert user.terms_version and user.age_confirmed_at and user.terms_accepted_at
     assert client.get("/auth/me").json()["username"] == "frank"
 
 

@@ -12,7 +12,7 @@ from django.db import connections
 from playwright.sync_api import expect
 
 from economy import services as economy
-from patterns.engine.formats import did_key_public_key
+from patterns.engine import get_format
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -70,7 +70,7 @@ def download_and_check_key(page, address: str, tmp_path) -> None:
     public_line = subprocess.run(["ssh-keygen", "-y", "-f", str(key_path)], capture_output=True, text=True, check=True).stdout
     private = serialization.load_ssh_private_key(key_path.read_bytes(), password=None)
     message = b"signed with a key from the browser"
-    public = did_key_public_key(address)
+    public = get_format("did:key").public_key_from_address(address)
     Ed25519PublicKey.from_public_bytes(public).verify(private.sign(message), message)
     assert public_line.startswith("ssh-ed25519 ")
 
@@ -78,7 +78,7 @@ def download_and_check_key(page, address: str, tmp_path) -> None:
 def ten_pulls_best_first(page, base_url: str, settings) -> None:
     """A 10× pull: one debit of ten times the cost, ten results, the best first."""
     settings.PULL_BUDGET_KEYS = 5_000
-    economy.grant(get_user_model().objects.get(username="grace"), 1_000, reason="e2e", created_by=None)
+    economy.wallet_grant(get_user_model().objects.get(username="grace"), amount=1_000, reason="e2e", created_by=None)
     connections.close_all()  # inside Playwright's greenlet the ORM opened a connection of its own
     page.goto(f"{base_url}/app")
     page.fill("#id_pattern", "ab cd ef")

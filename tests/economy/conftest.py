@@ -19,11 +19,3 @@ def clock(monkeypatch) -> Clock:
     clock = Clock(dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC))
     monkeypatch.setattr(timezone, "now", lambda: clock.now)
     return clock
-
-
-@pytest.fixture
-def pull_prices(settings):
-    """Round numbers for pull tests: 3 free pulls a day, then 100 tokens a pull."""
-    settings.FREE_PULLS_PER_DAY = 3
-    settings.PULL_COST_TOKENS = 100
-    return settings

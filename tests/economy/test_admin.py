@@ -1,27 +1,14 @@
 """Django admin: staff grant and refund through forms that write ledger entries in their name."""
 import pytest
-from django.test import Client
 from django.urls import reverse, reverse_lazy
 
 from economy import selectors, services
+from economy.exceptions import AlreadyRefunded
 from economy.models import LedgerEntry, Wallet
-from tests.factories import UserFactory
+from tests.factories import FundedUserFactory, LedgerEntryFactory, UserFactory, pay_pulls
 
-from .factories import FundedUserFactory
-
+Kind = LedgerEntry.Kind
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def wallet_of(user) -> Wallet:
@@ -72,9 +59,9 @@ def test_staff_refund_a_pull_with_a_reason_once(admin_client, staff, settings):
     settings.FREE_PULLS_PER_DAY = 0
     settings.PULL_COST_TOKENS = 100
     user = FundedUserFactory(tokens=100)
-    spend = services.spend_for_pull(user, reference="pull:12")
+    spend = pay_pulls(user, reference="pull:12")
 
-    response = submit(admin_client, refund_url(user), {"entry": spend.entry_id, "reason": "Result page broke"})
+    response = submit(admin_client, refund_url(user), {"entry": spend.pk, "reason": "Result page broke"})
 
     assert response.status_code == 302
     refund = selectors.transactions(user).filter(kind=LedgerEntry.Kind.REFUND).get()
@@ -82,7 +69,7 @@ def test_staff_refund_a_pull_with_a_reason_once(admin_client, staff, settings):
     assert refund.created_by == staff
     assert selectors.balance(user) == 100
 
-    again = submit(admin_client, refund_url(user), {"entry": spend.entry_id, "reason": "Again"})
+    again = submit(admin_client, refund_url(user), {"entry": spend.pk, "reason": "Again"})
     assert "entry" in again.context["form"].errors
     assert selectors.balance(user) == 100
 
@@ -91,18 +78,18 @@ def test_a_staff_refund_and_the_automatic_refund_never_both_pay(admin_client, se
     settings.FREE_PULLS_PER_DAY = 0
     settings.PULL_COST_TOKENS = 100
     user = FundedUserFactory(tokens=100)
-    spend = services.spend_for_pull(user, reference="pull:12")
-    submit(admin_client, refund_url(user), {"entry": spend.entry_id, "reason": "Support ticket"})
+    spend = pay_pulls(user, reference="pull:12")
+    submit(admin_client, refund_url(user), {"entry": spend.pk, "reason": "Support ticket"})
 
-    with pytest.raises(services.AlreadyRefunded):
-        services.refund_pull_spend(spend, "pull:12", "Worker lost")
+    with pytest.raises(AlreadyRefunded):
+        services.spend_refund(spend.pk, reason="Worker lost", reference="pull:12")
 
     assert selectors.balance(user) == 100
 
 
 def test_a_partial_refund_cannot_exceed_what_the_entry_took(admin_client):
     user = FundedUserFactory(tokens=1000)
-    job = services.debit(user, 300, LedgerEntry.Kind.JOB, "job:4")
+    job = LedgerEntryFactory(user=user, kind=Kind.JOB, amount=-300, reference="job:4")
 
     too_much = submit(admin_client, refund_url(user), {"entry": job.pk, "amount": "301", "reason": "x"})
     assert "amount" in too_much.context["form"].errors
@@ -113,7 +100,7 @@ def test_a_partial_refund_cannot_exceed_what_the_entry_took(admin_client):
 
 def test_only_the_wallets_own_spends_can_be_refunded(admin_client, user):
     other = FundedUserFactory(tokens=500)
-    others_job = services.debit(other, 300, LedgerEntry.Kind.JOB, "job:9")
+    others_job = LedgerEntryFactory(user=other, kind=Kind.JOB, amount=-300, reference="job:9")
 
     response = submit(admin_client, refund_url(user), {"entry": others_job.pk, "reason": "x"})
 
@@ -122,7 +109,7 @@ def test_only_the_wallets_own_spends_can_be_refunded(admin_client, user):
 
 
 def test_the_ledger_is_read_only_in_the_admin(admin_client, user):
-    entry = services.grant(user, 10, "test", created_by=None)
+    entry = services.wallet_grant(user, amount=10, reason="test", created_by=None)
 
     assert admin_client.get(reverse("admin:economy_ledgerentry_add")).status_code == 403
     assert admin_client.post(reverse("admin:economy_ledgerentry_delete", args=[entry.pk])).status_code == 403
@@ -137,7 +124,7 @@ def test_the_balance_cannot_be_edited_in_the_admin(admin_client, user):
 
 
 def test_staff_find_wallets_and_entries_by_username_email_and_reference(admin_client, user):
-    services.credit(user, 50, LedgerEntry.Kind.PURCHASE, "stripe:cs_findme")
+    LedgerEntryFactory(user=user, kind=Kind.PURCHASE, amount=50, reference="stripe:cs_findme")
 
     wallets = admin_client.get(reverse("admin:economy_wallet_changelist"), {"q": user.email})
     entries = admin_client.get(reverse("admin:economy_ledgerentry_changelist"), {"q": "cs_findme"})
@@ -151,7 +138,7 @@ def test_staff_find_wallets_and_entries_by_username_email_and_reference(admin_cl
 
 def test_the_wallet_page_links_to_grant_refund_and_the_users_ledger(admin_client, user):
     wallet = wallet_of(user)
-    services.grant(user, 10, "test", created_by=None)
+    services.wallet_grant(user, amount=10, reason="test", created_by=None)
 
     page = admin_client.get(reverse("admin:economy_wallet_change", args=[wallet.pk])).content.decode()
     ledger = admin_client.get(reverse("admin:economy_ledgerentry_changelist"), {"user__id__exact": user.pk})
@@ -161,16 +148,14 @@ def test_the_wallet_page_links_to_grant_refund_and_the_users_ledger(admin_client
     assert ledger.context["cl"].result_count == 1
 
 
-def test_non_staff_cannot_grant(user):
-    client = Client()
-    client.force_login(user)
-    client.post(grant_url(user), {"amount": "1000", "reason": "me"})
+def test_non_staff_cannot_grant(user, client_of):
+    client_of(user).post(grant_url(user), {"amount": "1000", "reason": "me"})
     assert selectors.balance(user) == 0
 
 
 def test_after_a_partial_refund_staff_can_refund_the_rest(admin_client):
     user = FundedUserFactory(tokens=1000)
-    job = services.debit(user, 300, LedgerEntry.Kind.JOB, "job:4")
+    job = LedgerEntryFactory(user=user, kind=Kind.JOB, amount=-300, reference="job:4")
     submit(admin_client, refund_url(user), {"entry": job.pk, "amount": "100", "reason": "Partly slow"})
 
     form_page = admin_client.get(refund_url(user))
@@ -189,14 +174,14 @@ def test_after_a_partial_refund_staff_can_refund_the_rest(admin_client):
 def test_a_ten_pull_refunded_share_by_share_is_not_offered_and_cannot_be_refunded_again(admin_client, settings):
     settings.PULL_COST_TOKENS = 100
     user = FundedUserFactory(tokens=1000)
-    spend = services.spend_for_pull(user, reference="pull:10x", count=10)
+    spend = pay_pulls(user, reference="pull:10x", count=10)
     for share in range(1, 11):
-        services.refund_pull_share(spend, share, 100, f"pull:{share}", "Worker lost")
+        services.spend_refund(spend.pk, reason="Worker lost", reference=f"pull:{share}", share=share, tokens=100)
 
     offered = admin_client.get(refund_url(user)).context["form"].fields["entry"].queryset
-    response = submit(admin_client, refund_url(user), {"entry": spend.entry_id, "reason": "Again"})
+    response = submit(admin_client, refund_url(user), {"entry": spend.pk, "reason": "Again"})
 
-    assert spend.entry_id not in offered.values_list("pk", flat=True)
+    assert spend.pk not in offered.values_list("pk", flat=True)
     assert response.status_code == 200
     assert "entry" in response.context["form"].errors
     assert selectors.balance(user) == 1000
@@ -204,14 +189,14 @@ def test_a_ten_pull_refunded_share_by_share_is_not_offered_and_cannot_be_refunde
 
 def test_a_refund_that_loses_a_race_is_a_form_error_not_a_500(admin_client, monkeypatch):
     user = FundedUserFactory(tokens=1000)
-    job = services.debit(user, 300, LedgerEntry.Kind.JOB, "job:4")
+    job = LedgerEntryFactory(user=user, kind=Kind.JOB, amount=-300, reference="job:4")
 
     def refunded_meanwhile(*args, **kwargs):
-        services.refund_pull_spend(services.Spend.from_entry(job), "job:4", "Worker lost")
-        return real_refund_entry(*args, **kwargs)
+        services.spend_refund(job.pk, reason="Worker lost", reference="job:4")
+        return real_entry_refund(*args, **kwargs)
 
-    real_refund_entry = services.refund_entry
-    monkeypatch.setattr(services, "refund_entry", refunded_meanwhile)
+    real_entry_refund = services.entry_refund
+    monkeypatch.setattr(services, "entry_refund", refunded_meanwhile)
     response = submit(admin_client, refund_url(user), {"entry": job.pk, "reason": "Support ticket"})
 
     assert response.status_code == 200
@@ -230,7 +215,7 @@ def test_a_grant_past_a_billion_tokens_is_a_form_error(admin_client, user, amoun
 
 def test_a_grant_past_the_maximum_balance_is_a_form_error(admin_client, user, monkeypatch):
     monkeypatch.setattr(services, "MAX_BALANCE", 1_000)
-    services.grant(user, 900, "test", created_by=None)
+    services.wallet_grant(user, amount=900, reason="test", created_by=None)
 
     response = submit(admin_client, grant_url(user), {"amount": "101", "reason": "Too much"})
 
@@ -265,10 +250,8 @@ def test_granting_to_an_unknown_or_ambiguous_login_is_a_form_error(admin_client,
     assert not LedgerEntry.objects.exists()
 
 
-def test_non_staff_cannot_grant_to_a_user(user):
-    client = Client()
-    client.force_login(user)
-    client.post(GRANT_TO_USER_URL, {"user": user.username, "amount": "1000", "reason": "me"})
+def test_non_staff_cannot_grant_to_a_user(user, client_of):
+    client_of(user).post(GRANT_TO_USER_URL, {"user": user.username, "amount": "1000", "reason": "me"})
     assert selectors.balance(user) == 0
 
 
@@ -276,9 +259,9 @@ def test_a_resubmitted_grant_or_refund_form_applies_once(admin_client, settings)
     settings.FREE_PULLS_PER_DAY = 0
     settings.PULL_COST_TOKENS = 100
     user = FundedUserFactory(tokens=1_000)
-    spend = services.spend_for_pull(user, reference="pulls:batch", count=10)
+    spend = pay_pulls(user, reference="pulls:batch", count=10)
     submission = admin_client.get(refund_url(user)).context["form"]["submission"].value()
-    form = {"entry": spend.entry_id, "amount": "300", "reason": "double click", "submission": submission}
+    form = {"entry": spend.pk, "amount": "300", "reason": "double click", "submission": submission}
     assert admin_client.post(refund_url(user), form).status_code == 302
     assert admin_client.post(refund_url(user), form).status_code == 302
     assert selectors.balance(user) == 300

@@ -4,25 +4,14 @@ from django.test import Client
 
 from economy import services
 from economy.models import LedgerEntry
-
-from .factories import FundedUserFactory
+from tests.factories import FundedUserFactory, pay_pulls
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pull_prices")]
 
 
-@pytest.fixture
-def client_of():
-    def logged_in(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return logged_in
-
-
 def test_balance_shows_tokens_and_free_pulls_left(user, client_of):
-    services.grant(user, 250, "test", created_by=None)
-    services.spend_for_pull(user, reference="pull:1")
+    services.wallet_grant(user, amount=250, reason="test", created_by=None)
+    pay_pulls(user, reference="pull:1")
 
     response = client_of(user).get("/api/tokens/balance")
 
@@ -31,7 +20,7 @@ def test_balance_shows_tokens_and_free_pulls_left(user, client_of):
 
 
 def test_balance_works_with_a_bearer_token(user, api_client):
-    services.grant(user, 40, "test", created_by=None)
+    services.wallet_grant(user, amount=40, reason="test", created_by=None)
     assert api_client.get("/api/tokens/balance").json() == {"balance": 40, "free_pulls_left": 3}
 
 
@@ -45,22 +34,22 @@ def test_anonymous_callers_get_401_in_the_error_shape(path):
 
 
 def test_transactions_are_the_ledger_newest_first(user, client_of):
-    bought = services.credit(user, 500, LedgerEntry.Kind.PURCHASE, "stripe:cs_1")
-    free = services.spend_for_pull(user, reference="pull:1")
+    bought = services.wallet_credit(user, amount=500, kind=LedgerEntry.Kind.PURCHASE, reference="stripe:cs_1")
+    free = pay_pulls(user, reference="pull:1")
 
     body = client_of(user).get("/api/tokens/transactions").json()
 
     assert (body["count"], body["page"], body["pages"]) == (2, 1, 1)
     first, second = body["items"]
     assert set(first) == {"id", "kind", "amount", "balance_after", "reference", "created_at"}
-    assert (first["id"], first["kind"], first["amount"], first["balance_after"]) == (free.entry_id, "free", 0, 500)
+    assert (first["id"], first["kind"], first["amount"], first["balance_after"]) == (free.pk, "free", 0, 500)
     assert (second["id"], second["kind"], second["amount"]) == (bought.pk, "purchase", 500)
     assert second["reference"] == "stripe:cs_1"
 
 
 def test_transactions_are_paginated(user, client_of):
     for n in range(25):
-        services.grant(user, 1, f"gift {n}", created_by=None, reference=f"gift:{n}")
+        services.wallet_grant(user, amount=1, reason=f"gift {n}", created_by=None, reference=f"gift:{n}")
     client = client_of(user)
 
     first = client.get("/api/tokens/transactions?page_size=10").json()
@@ -79,7 +68,7 @@ def test_a_user_with_no_entries_has_one_empty_page(user, client_of):
     "query", ["page=0", "page=-1", "page=abc", "page=2", "page_size=0", "page_size=101", "page_size=x", "page=1.5"]
 )
 def test_bad_page_values_are_400(user, client_of, query):
-    services.grant(user, 1, "test", created_by=None)
+    services.wallet_grant(user, amount=1, reason="test", created_by=None)
 
     response = client_of(user).get(f"/api/tokens/transactions?{query}")
 
@@ -90,7 +79,7 @@ def test_bad_page_values_are_400(user, client_of, query):
 
 def test_another_users_entries_are_never_shown(user, client_of):
     other = FundedUserFactory(tokens=999)
-    services.grant(user, 5, "test", created_by=None)
+    services.wallet_grant(user, amount=5, reason="test", created_by=None)
 
     body = client_of(user).get("/api/tokens/transactions?page_size=100").json()
 

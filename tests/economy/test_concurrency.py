@@ -10,11 +10,14 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection, connections
+from django.db.transaction import TransactionManagementError
 
 from economy import selectors, services
+from economy.exceptions import InsufficientTokens
 from economy.models import LedgerEntry, Wallet
+from tests.factories import FundedUserFactory, pay_pulls
 
-from .factories import FundedUserFactory, assert_ledger_consistent
+from .checks import assert_ledger_consistent
 
 THREADS = 16
 OPS_PER_THREAD = 20
@@ -67,8 +70,8 @@ def test_many_spenders_on_one_wallet_take_exactly_the_tokens_there_are(cheap_pul
     def spend(_: int) -> None:
         for n in range(OPS_PER_THREAD):
             try:
-                result = "free" if services.spend_for_pull(user, reference=f"pull:{n}").free else "paid"
-            except services.InsufficientTokens:
+                result = "free" if pay_pulls(user, reference=f"pull:{n}").kind == LedgerEntry.Kind.FREE else "paid"
+            except InsufficientTokens:
                 result = "refused"
             with lock:
                 outcomes[result] += 1
@@ -84,7 +87,7 @@ def test_many_spenders_on_one_wallet_take_exactly_the_tokens_there_are(cheap_pul
 def test_spends_and_refunds_racing_on_one_wallet_keep_every_invariant(cheap_pulls):
     cheap_pulls.FREE_PULLS_PER_DAY = 0
     user = FundedUserFactory(tokens=500)
-    spends: list[services.Spend] = []
+    spends: list[LedgerEntry] = []
     refunded_entries: set[int] = set()
     lock = threading.Lock()
 
@@ -93,8 +96,8 @@ def test_spends_and_refunds_racing_on_one_wallet_keep_every_invariant(cheap_pull
         for n in range(OPS_PER_THREAD):
             if n % 2 == 0:
                 try:
-                    spend = services.spend_for_pull(user, reference=f"pull:{i}-{n}")
-                except services.InsufficientTokens:
+                    spend = pay_pulls(user, reference=f"pull:{i}-{n}")
+                except InsufficientTokens:
                     continue
                 with lock:
                     spends.append(spend)
@@ -102,9 +105,9 @@ def test_spends_and_refunds_racing_on_one_wallet_keep_every_invariant(cheap_pull
             with lock:  # any spend, often one another thread is refunding right now
                 target = rng.choice(spends) if spends else None
             if target is not None:
-                services.refund_pull_spend(target, f"refund-test:{i}", "Worker lost")
+                services.spend_refund(target.pk, reason="Worker lost", reference=f"refund-test:{i}")
                 with lock:
-                    refunded_entries.add(target.entry_id)
+                    refunded_entries.add(target.pk)
 
     run_together(THREADS, spend_and_refund)
 
@@ -119,7 +122,9 @@ def test_spends_and_refunds_racing_on_one_wallet_keep_every_invariant(cheap_pull
 
 def test_the_same_stripe_event_delivered_at_once_many_times_is_credited_once(user):
     def deliver(_: int) -> None:
-        services.credit(user, 500, LedgerEntry.Kind.PURCHASE, "stripe:cs_1", idempotency_key="stripe:evt_1")
+        services.wallet_credit(
+            user, amount=500, kind=LedgerEntry.Kind.PURCHASE, reference="stripe:cs_1", idempotency_key="stripe:evt_1"
+        )
 
     run_together(THREADS, deliver)
 
@@ -134,9 +139,9 @@ def test_two_pulls_at_once_with_tokens_for_one_exactly_one_succeeds(cheap_pulls)
 
     def pull(i: int) -> None:
         try:
-            services.spend_for_pull(user, reference=f"pull:{i}")
+            pay_pulls(user, reference=f"pull:{i}")
             results.append("paid")
-        except services.InsufficientTokens:
+        except InsufficientTokens:
             results.append("refused")
 
     run_together(2, pull)
@@ -149,7 +154,13 @@ def test_two_pulls_at_once_with_tokens_for_one_exactly_one_succeeds(cheap_pulls)
 def test_a_user_whose_wallet_is_missing_can_be_credited_from_many_threads_at_once(user):
     assert not Wallet.objects.filter(user=user).exists()
 
-    run_together(8, lambda i: services.grant(user, 1, "race", created_by=None))
+    run_together(8, lambda i: services.wallet_grant(user, amount=1, reason="race", created_by=None))
 
     assert selectors.balance(user) == 8
     assert_ledger_consistent(user)
+
+
+def test_paying_for_pulls_outside_a_transaction_is_refused_not_left_unlocked(user):
+    with pytest.raises(TransactionManagementError):
+        services.wallet_pay_pulls(user, count=1, reference="pull:1")
+    assert not LedgerEntry.objects.filter(user=user).exists()

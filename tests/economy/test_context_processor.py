@@ -5,13 +5,14 @@ from django.test import RequestFactory
 
 from economy import services
 from economy.context_processors import wallet
+from tests.factories import pay_pulls
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pull_prices")]
 
 
 def test_a_logged_in_user_sees_balance_and_free_pulls(user):
-    services.grant(user, 70, "test", created_by=None)
-    services.spend_for_pull(user, reference="pull:1")
+    services.wallet_grant(user, amount=70, reason="test", created_by=None)
+    pay_pulls(user, reference="pull:1")
     request = RequestFactory().get("/")
     request.user = user
 

@@ -1,16 +1,21 @@
 """The pull API of PRODUCT.md §9: execute, status, history, key custody, owner-only access."""
+import json
+
 import pytest
 from django.test import Client
 
-from accounts.services import issue_token
 from economy import selectors as wallet
 from economy import services as economy
 from patterns.engine import PatternSpec, compile_pattern, evaluate, get_format
 from pulls import services
 from pulls.models import Pull
-from tests.pulls.conftest import execute, use_up_free_pulls
+from tests.factories import use_up_free_pulls
 
 pytestmark = pytest.mark.django_db
+
+
+def execute(client, body: dict):
+    return client.post("/api/pulls/execute", data=json.dumps(body), content_type="application/json")
 
 
 def test_execute_answers_202_at_once_and_uses_a_free_pull_first(api_client, user, queued):
@@ -26,7 +31,7 @@ def test_execute_answers_202_at_once_and_uses_a_free_pull_first(api_client, user
 def test_a_finished_pull_reports_progress_and_the_best_key(api_client, user, queued):
     response, _ = queued(execute, api_client, {"pattern": "ab cd", "case_insensitive": True})
     pull_id = response.json()["id"]
-    services.execute_pull(pull_id)
+    services.pull_execute(Pull.objects.get(public_id=pull_id).pk)
     body = api_client.get(f"/api/pulls/{pull_id}").json()
     assert body["status"] == "done"
     assert body["progress"] == {"keys_tried": 3_000, "budget": 3_000}
@@ -42,7 +47,7 @@ def test_a_finished_pull_reports_progress_and_the_best_key(api_client, user, que
 
 def test_no_free_pull_and_too_few_tokens_is_402_and_changes_nothing(api_client, user):
     use_up_free_pulls(user)
-    economy.grant(user, 99, reason="almost enough", created_by=None)
+    economy.wallet_grant(user, amount=99, reason="almost enough", created_by=None)
     before = list(wallet.transactions(user).values_list("id", flat=True))
     response = execute(api_client, {"pattern": "ab"})
     assert response.status_code == 402
@@ -81,15 +86,15 @@ def test_the_did_key_error_names_the_character_and_the_fix(api_client):
     assert "'O'" in message and "did:key" in message and "fuzzy" in message
 
 
-def test_another_user_gets_404_for_the_pull_its_key_and_actions(finished_pull, other_user):
+def test_another_user_gets_404_for_the_pull_its_key_and_actions(finished_pull, other_user, api_client_of):
     pull = finished_pull()
-    stranger = Client(headers={"Authorization": f"Bearer {issue_token(other_user)}"})
+    stranger = api_client_of(other_user)
     for method, path in [
-        ("get", f"/api/pulls/{pull.pk}"),
-        ("get", f"/api/pulls/{pull.pk}/key"),
-        ("post", f"/api/pulls/{pull.pk}/keep"),
-        ("delete", f"/api/pulls/{pull.pk}/key"),
-        ("post", f"/api/pulls/{pull.pk}/share"),
+        ("get", f"/api/pulls/{pull.public_id}"),
+        ("get", f"/api/pulls/{pull.public_id}/key"),
+        ("post", f"/api/pulls/{pull.public_id}/keep"),
+        ("delete", f"/api/pulls/{pull.public_id}/key"),
+        ("post", f"/api/pulls/{pull.public_id}/share"),
         ("get", "/api/pulls/999999"),
     ]:
         response = getattr(stranger, method)(path)
@@ -101,26 +106,26 @@ def test_another_user_gets_404_for_the_pull_its_key_and_actions(finished_pull, o
 
 def test_anonymous_calls_are_401(finished_pull):
     pull = finished_pull()
-    assert Client().get(f"/api/pulls/{pull.pk}").status_code == 401
+    assert Client().get(f"/api/pulls/{pull.public_id}").status_code == 401
     assert execute(Client(), {"pattern": "ab"}).status_code == 401
 
 
 def test_history_is_newest_first_and_filters_by_score_and_jackpot(api_client, user, finished_pull):
     pulls = [finished_pull(pattern="a"), finished_pull(pattern="zzzzzzzzzzzzzzzz yyyyyyyyyyyyyyyy")]
     body = api_client.get("/api/pulls/history").json()
-    assert [item["id"] for item in body["items"]] == [pulls[1].pk, pulls[0].pk]
+    assert [item["id"] for item in body["items"]] == [str(pulls[1].public_id), str(pulls[0].public_id)]
     assert body["count"] == 2
     only_jackpots = api_client.get("/api/pulls/history?jackpot=true").json()["items"]
-    assert [item["id"] for item in only_jackpots] == [pulls[0].pk]
+    assert [item["id"] for item in only_jackpots] == [str(pulls[0].public_id)]
     scored = api_client.get("/api/pulls/history?min_score=1").json()["items"]
-    assert pulls[0].pk in [item["id"] for item in scored]
-    assert pulls[1].pk not in [item["id"] for item in scored]
+    assert str(pulls[0].public_id) in [item["id"] for item in scored]
+    assert str(pulls[1].public_id) not in [item["id"] for item in scored]
     assert api_client.get("/api/pulls/history?min_score=abc").status_code == 400
     assert api_client.get("/api/pulls/history?page=0").status_code == 400
 
 
 def test_ten_pulls_for_ten_times_the_cost_in_one_debit(api_client, user, queued):
-    economy.grant(user, 1_000, reason="test", created_by=None)
+    economy.wallet_grant(user, amount=1_000, reason="test", created_by=None)
     response, callbacks = queued(execute, api_client, {"pattern": "ab", "count": 10})
     assert response.status_code == 202
     assert len(response.json()["ids"]) == 10 and len(callbacks) == 1
@@ -130,14 +135,12 @@ def test_ten_pulls_for_ten_times_the_cost_in_one_debit(api_client, user, queued)
     assert [entry.amount for entry in debits] == [-1_000]
 
 
-def test_pulls_are_rate_limited_per_user_through_the_api_and_the_page(api_client, user, settings, queued):
+def test_pulls_are_rate_limited_per_user_through_the_api_and_the_page(api_client, user, settings, queued, client_of):
     settings.THROTTLE_PULL_RATE = "2/m"
     for _ in range(2):
         assert queued(execute, api_client, {"pattern": "ab"})[0].status_code == 202
     refused = execute(api_client, {"pattern": "ab"})
     assert refused.status_code == 429 and refused.json()["error"] == "rate_limited"
-    browser = Client()
-    browser.force_login(user)
-    page = browser.post("/app/pull", {"pattern": "ab", "format": "did:key", "anchor": "anywhere", "mode": "words"})
+    page = client_of(user).post("/app/pull", {"pattern": "ab", "format": "did:key", "anchor": "anywhere", "mode": "words"})
     assert page.status_code == 429 and "Too many pulls" in page.content.decode()
     assert Pull.objects.count() == 2

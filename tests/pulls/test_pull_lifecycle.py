@@ -13,14 +13,18 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from core.exceptions import ApplicationError
 from economy import selectors as wallet
 from economy import services as economy
+from economy.exceptions import AlreadyRefunded, InsufficientTokens
 from patterns.engine import PatternSpec, RegexTimeout, get_format, keys
 from patterns.engine import pattern as pattern_engine
+from patterns.exceptions import InvalidPattern
 from pulls import custody, services
+from pulls.exceptions import BadPullCount
 from pulls.models import Pull
-from tests.factories import UserFactory
-from tests.pulls.conftest import use_up_free_pulls
+from pulls.tasks import run_pull_task
+from tests.factories import PullFactory, UserFactory, use_up_free_pulls
 
 pytestmark = pytest.mark.django_db
 
@@ -32,44 +36,91 @@ def break_the_grinder(monkeypatch):
     monkeypatch.setattr(services, "grind", explode)
 
 
-def test_a_failed_free_pull_gives_the_free_pull_back(user, queued, monkeypatch):
-    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+def run_task(pull: Pull) -> Pull:
+    """Run the pull's Celery task in this process, as a worker does; the pull as it left it."""
+    run_pull_task(pull.pk)
+    return Pull.objects.get(pk=pull.pk)
+
+
+def test_a_failed_free_pull_gives_the_free_pull_back(user, monkeypatch):
+    pull = PullFactory(user=user)
     assert wallet.free_pulls_left(user) == 2
     break_the_grinder(monkeypatch)
-    failed = services.execute_pull(pull.pk)
+    failed = run_task(pull)
     assert failed.status == Pull.Status.FAILED and failed.refunded
     assert wallet.free_pulls_left(user) == 3
 
 
-def test_a_failed_paid_pull_refunds_its_tokens_once(user, queued, monkeypatch):
+def test_a_failed_paid_pull_refunds_its_tokens_once(user, monkeypatch):
     use_up_free_pulls(user)
-    economy.grant(user, 100, reason="test", created_by=None)
-    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+    economy.wallet_grant(user, amount=100, reason="test", created_by=None)
+    pull = PullFactory(user=user)
     assert wallet.balance(user) == 0
     break_the_grinder(monkeypatch)
-    services.execute_pull(pull.pk)
-    services.pull_fail(pull.pk, "again")
+    run_task(pull)
+    services.pull_fail(pull.pk, reason="again")
     assert wallet.balance(user) == 100
     assert sum(entry.amount for entry in wallet.transactions(user)) == 100
 
 
-def test_the_page_says_a_failed_pull_was_refunded(user, queued, monkeypatch, browser_client):
-    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+def test_a_grinder_crash_leaves_the_service_and_the_task_fails_the_pull(user, monkeypatch):
+    pull = PullFactory(user=user)
     break_the_grinder(monkeypatch)
-    services.execute_pull(pull.pk)
-    page = browser_client.get(f"/pulls/{pull.pk}").content.decode()
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        services.pull_execute(pull.pk)
+    pull.refresh_from_db()
+    assert (pull.status, pull.refunded) == (Pull.Status.RUNNING, False)
+
+    failed = run_task(pull)  # the message redelivered to a worker
+
+    assert (failed.status, failed.refunded) == (Pull.Status.FAILED, True)
+    assert "failed on our side" in failed.failure_reason
+    assert wallet.free_pulls_left(user) == 3
+
+
+def test_the_page_says_a_failed_pull_was_refunded(user, monkeypatch, browser_client):
+    pull = PullFactory(user=user)
+    break_the_grinder(monkeypatch)
+    run_task(pull)
+    page = browser_client.get(f"/pulls/{pull.public_id}").content.decode()
     assert "failed on our side" in page and "refunded" in page
 
 
 def test_a_finished_pull_is_not_run_twice(finished_pull):
     pull = finished_pull()
-    assert services.execute_pull(pull.pk) is None
+    assert services.pull_execute(pull.pk) is None
+    assert run_task(pull).status == Pull.Status.DONE
+
+
+def test_a_pull_is_paid_by_one_ledger_entry_it_refers_to(user):
+    pull = PullFactory(user=user)
+    entry = pull.spend_entry
+    assert (entry.kind, entry.amount, entry.user_id) == ("free", 0, user.pk)
+    assert entry.reference == f"pulls:{pull.batch}"
+    assert (pull.paid_with, pull.tokens_spent, pull.number) == ("free", 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("spec", "count", "refusal"),
+    [
+        (PatternSpec(pattern="ab"), 3, BadPullCount),
+        (PatternSpec(pattern="GO"), 1, InvalidPattern),
+        (PatternSpec(pattern="ab"), 10, InsufficientTokens),
+    ],
+)
+def test_a_refused_start_is_an_application_error_and_records_nothing(user, spec, count, refusal):
+    with pytest.raises(refusal) as refused:
+        services.pull_start(user, spec=spec, count=count)
+    assert isinstance(refused.value, ApplicationError) and refused.value.message
+    assert not Pull.objects.exists()
+    assert not wallet.transactions(user).exists()
+    assert wallet.free_pulls_left(user) == 3
 
 
 @pytest.mark.parametrize("fmt", ["did:key", "solana", "ssh", "ssh-fp", "onion"])
 def test_the_private_key_loads_and_signs_for_the_address(finished_pull, api_client, fmt, tmp_path):
     pull = finished_pull(pattern="ab", fmt=fmt)
-    exports = api_client.get(f"/api/pulls/{pull.pk}/key").json()["private_key"]
+    exports = api_client.get(f"/api/pulls/{pull.public_id}/key").json()["private_key"]
     public = keys.public_key_from_seed(bytes.fromhex(exports["seed_hex"]))
     assert get_format(fmt).address(public) == pull.address
     message = b"vanikeys owns this address"
@@ -98,22 +149,22 @@ def test_private_keys_are_encrypted_at_rest_and_keys_rotate(finished_pull, setti
 
 def test_erase_makes_the_key_404_and_keep_survives_the_24h_sweep(finished_pull, api_client, user):
     kept, unkept, erased = finished_pull(), finished_pull(), finished_pull()
-    assert api_client.post(f"/api/pulls/{kept.pk}/keep").json()["key_kept"] is True
-    assert api_client.delete(f"/api/pulls/{erased.pk}/key").status_code == 204
-    assert api_client.get(f"/api/pulls/{erased.pk}/key").status_code == 404
-    assert api_client.delete(f"/api/pulls/{erased.pk}/key").status_code == 404
+    assert api_client.post(f"/api/pulls/{kept.public_id}/keep").json()["key_kept"] is True
+    assert api_client.delete(f"/api/pulls/{erased.public_id}/key").status_code == 204
+    assert api_client.get(f"/api/pulls/{erased.public_id}/key").status_code == 404
+    assert api_client.delete(f"/api/pulls/{erased.public_id}/key").status_code == 404
 
-    assert services.erase_expired_keys(now=timezone.now() + timedelta(hours=23)) == 0
-    assert services.erase_expired_keys(now=timezone.now() + timedelta(hours=25)) == 1
-    assert api_client.get(f"/api/pulls/{unkept.pk}/key").status_code == 404
-    assert api_client.get(f"/api/pulls/{kept.pk}/key").status_code == 200
-    assert api_client.get(f"/api/pulls/{unkept.pk}").json()["result"]["address"] == unkept.address
+    assert services.pulls_erase_expired_keys(now=timezone.now() + timedelta(hours=23)) == 0
+    assert services.pulls_erase_expired_keys(now=timezone.now() + timedelta(hours=25)) == 1
+    assert api_client.get(f"/api/pulls/{unkept.public_id}/key").status_code == 404
+    assert api_client.get(f"/api/pulls/{kept.public_id}/key").status_code == 200
+    assert api_client.get(f"/api/pulls/{unkept.public_id}").json()["result"]["address"] == unkept.address
 
 
 def test_share_pages_are_unguessable_public_and_never_show_the_key(finished_pull, api_client, browser_client):
     pull = finished_pull()
-    assert Client().get(f"/pulls/{pull.pk}").status_code == 302  # log in first
-    share_url = api_client.post(f"/api/pulls/{pull.pk}/share").json()["share_url"]
+    assert Client().get(f"/pulls/{pull.public_id}").status_code == 302  # log in first
+    share_url = api_client.post(f"/api/pulls/{pull.public_id}/share").json()["share_url"]
     token = share_url.rsplit("/", 1)[1]
     assert len(token) >= 32
     page = Client().get(f"/s/{token}").content.decode()
@@ -121,18 +172,17 @@ def test_share_pages_are_unguessable_public_and_never_show_the_key(finished_pull
     seed = custody.open_seed(Pull.objects.get(pk=pull.pk).encrypted_seed)
     assert seed.hex() not in page and "PRIVATE KEY" not in page
     assert Client().get("/s/not-a-real-token").status_code == 404
-    assert api_client.delete(f"/api/pulls/{pull.pk}/share").status_code == 204
+    assert api_client.delete(f"/api/pulls/{pull.public_id}/share").status_code == 204
     assert Client().get(f"/s/{token}").status_code == 404
 
 
-def test_another_user_gets_404_on_the_pages_too(finished_pull, other_user):
+def test_another_user_gets_404_on_the_pages_too(finished_pull, other_user, client_of):
     pull = finished_pull()
-    stranger = Client()
-    stranger.force_login(other_user)
-    for path in (f"/pulls/{pull.pk}", f"/pulls/{pull.pk}/panel", f"/pulls/{pull.pk}/key", f"/pulls/{pull.pk}/key/id_ed25519"):
+    stranger = client_of(other_user)
+    for path in (f"/pulls/{pull.public_id}", f"/pulls/{pull.public_id}/panel", f"/pulls/{pull.public_id}/key", f"/pulls/{pull.public_id}/key/id_ed25519"):
         assert stranger.get(path).status_code == 404, path
-    assert stranger.post(f"/pulls/{pull.pk}/keep").status_code == 404
-    assert stranger.post(f"/pulls/{pull.pk}/share").status_code == 404
+    assert stranger.post(f"/pulls/{pull.public_id}/keep").status_code == 404
+    assert stranger.post(f"/pulls/{pull.public_id}/share").status_code == 404
 
 
 def test_history_exports_public_data_only(finished_pull, browser_client):
@@ -152,21 +202,21 @@ def test_two_pulls_at_once_with_tokens_for_one_exactly_one_runs(django_capture_o
         pytest.skip("row locking is tested against PostgreSQL (bin/test)")
     owner = UserFactory()
     use_up_free_pulls(owner)
-    economy.grant(owner, 100, reason="enough for one", created_by=None)
+    economy.wallet_grant(owner, amount=100, reason="enough for one", created_by=None)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def attempt():
         barrier.wait()
         try:
-            services.pull_start(user=owner, spec=PatternSpec(pattern="ab"), count=1)
+            services.pull_start(owner, spec=PatternSpec(pattern="ab"), count=1)
             outcomes.append("started")
-        except economy.InsufficientTokens:
+        except InsufficientTokens:
             outcomes.append("refused")
         finally:
             connection.close()
 
-    with mock.patch.object(services, "enqueue"):
+    with mock.patch.object(run_pull_task, "delay"):
         threads = [threading.Thread(target=attempt) for _ in range(2)]
         for thread in threads:
             thread.start()
@@ -178,31 +228,32 @@ def test_two_pulls_at_once_with_tokens_for_one_exactly_one_runs(django_capture_o
 
 
 def test_failed_pulls_of_a_10x_pull_refund_their_share_and_never_more_than_was_paid(user, queued, monkeypatch):
-    economy.grant(user, 1_000, reason="test", created_by=None)
-    pulls, _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"), count=10)
+    economy.wallet_grant(user, amount=1_000, reason="test", created_by=None)
+    pulls, _ = queued(services.pull_start, user, spec=PatternSpec(pattern="ab"), count=10)
     break_the_grinder(monkeypatch)
     for pull in pulls[:2]:
-        services.execute_pull(pull.pk)
-        services.pull_fail(pull.pk, "again")
+        run_task(pull)
+        services.pull_fail(pull.pk, reason="again")
     assert wallet.balance(user) == 200
     debit = next(entry for entry in wallet.transactions(user) if entry.amount == -1_000)
-    economy.refund_entry(debit, reason="staff refunds the rest")
+    assert {pull.spend_entry_id for pull in pulls} == {debit.pk}
+    economy.entry_refund(debit, reason="staff refunds the rest")
     assert wallet.balance(user) == 1_000
-    with pytest.raises(economy.AlreadyRefunded):
-        economy.refund_entry(debit, reason="nothing is left to refund")
-    failed_after = services.execute_pull(pulls[2].pk)
+    with pytest.raises(AlreadyRefunded):
+        economy.entry_refund(debit, reason="nothing is left to refund")
+    failed_after = run_task(pulls[2])
     assert failed_after.status == Pull.Status.FAILED
     assert wallet.balance(user) == 1_000
     assert sum(entry.amount for entry in wallet.transactions(user)) == 1_000
 
 
-def test_a_pull_no_worker_finishes_is_failed_and_refunded_by_the_sweep(user, queued):
-    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
-    (waiting,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="cd"))
+def test_a_pull_no_worker_finishes_is_failed_and_refunded_by_the_sweep(user):
+    pull = PullFactory(user=user)
+    waiting = PullFactory(user=user, pattern="cd")
     services.pull_begin(pull.pk)
-    assert services.fail_stale_pulls(now=timezone.now() + timedelta(minutes=5)) == 0
-    assert services.fail_stale_pulls(now=timezone.now() + timedelta(minutes=16)) == 1, "a queue may be long"
-    assert services.fail_stale_pulls(now=timezone.now() + timedelta(hours=3)) == 1
+    assert services.pulls_fail_stale(now=timezone.now() + timedelta(minutes=5)) == 0
+    assert services.pulls_fail_stale(now=timezone.now() + timedelta(minutes=16)) == 1, "a queue may be long"
+    assert services.pulls_fail_stale(now=timezone.now() + timedelta(hours=3)) == 1
     waiting.refresh_from_db()
     assert waiting.status == Pull.Status.FAILED
     pull.refresh_from_db()
@@ -222,58 +273,55 @@ def test_odd_history_filters_are_ignored_not_500s(finished_pull, browser_client,
 def test_private_key_responses_are_never_cached(finished_pull, api_client, browser_client):
     pull = finished_pull()
     for response in (
-        api_client.get(f"/api/pulls/{pull.pk}/key"),
-        browser_client.get(f"/pulls/{pull.pk}/key"),
-        browser_client.get(f"/pulls/{pull.pk}/key/id_ed25519"),
+        api_client.get(f"/api/pulls/{pull.public_id}/key"),
+        browser_client.get(f"/pulls/{pull.public_id}/key"),
+        browser_client.get(f"/pulls/{pull.public_id}/key/id_ed25519"),
     ):
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
 
 
-def test_a_regex_too_slow_for_a_key_fails_the_pull_with_that_reason_and_refunds_it(user, queued, monkeypatch):
-    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab", mode="regex"))
+def test_a_regex_too_slow_for_a_key_fails_the_pull_with_that_reason_and_refunds_it(user, monkeypatch):
+    pull = PullFactory(user=user, mode="regex")
 
     def too_slow(*args, **kwargs):
         raise RegexTimeout("search took too long")
 
     monkeypatch.setattr(services, "grind", too_slow)
-    failed = services.execute_pull(pull.pk)
+    failed = services.pull_execute(pull.pk)
     assert failed.refunded and "regular expression" in failed.failure_reason
     assert wallet.free_pulls_left(user) == 3
 
 
-def test_without_javascript_a_pull_page_refreshes_itself_until_done(user, queued):
-    client = Client()
-    client.force_login(user)
-    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
-    assert 'http-equiv="refresh"' in client.get(f"/pulls/{pull.pk}").content.decode()
-    services.execute_pull(pull.pk)
-    assert 'http-equiv="refresh"' not in client.get(f"/pulls/{pull.pk}").content.decode()
+def test_without_javascript_a_pull_page_refreshes_itself_until_done(user, client_of):
+    client = client_of(user)
+    pull = PullFactory(user=user)
+    assert 'http-equiv="refresh"' in client.get(f"/pulls/{pull.public_id}").content.decode()
+    services.pull_execute(pull.pk)
+    assert 'http-equiv="refresh"' not in client.get(f"/pulls/{pull.public_id}").content.decode()
 
 
-def test_without_javascript_the_form_starts_a_pull_and_lands_on_its_page(user):
-    client = Client()
-    client.force_login(user)
-    with mock.patch.object(services, "enqueue"):
-        response = client.post("/app/pull", {"pattern": "ab", "format": "did:key", "anchor": "anywhere", "mode": "words"})
+def test_without_javascript_the_form_starts_a_pull_and_lands_on_its_page(user, client_of):
+    with mock.patch.object(run_pull_task, "delay"):
+        response = client_of(user).post("/app/pull", {"pattern": "ab", "format": "did:key", "anchor": "anywhere", "mode": "words"})
     pull = Pull.objects.get(user=user)
-    assert response.status_code == 302 and response["Location"] == f"/pulls/{pull.pk}"
+    assert response.status_code == 302 and response["Location"] == f"/pulls/{pull.public_id}"
 
 
-def test_an_accepted_regex_is_not_timed_again_on_a_busy_worker(user, queued, monkeypatch):
-    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="a.b", mode="regex"))
+def test_an_accepted_regex_is_not_timed_again_on_a_busy_worker(user, monkeypatch):
+    pull = PullFactory(user=user, pattern="a.b", mode="regex")
     monkeypatch.setattr(pattern_engine, "_too_slow", lambda *args: True)
-    assert services.execute_pull(pull.pk).status == Pull.Status.DONE
+    assert services.pull_execute(pull.pk).status == Pull.Status.DONE
 
 
-def test_a_pull_past_its_time_limit_says_so_and_is_refunded(user, queued, monkeypatch):
-    (pull,), _ = queued(services.request_pulls, user=user, spec=PatternSpec(pattern="ab"))
+def test_a_pull_past_its_time_limit_says_so_and_is_refunded(user, monkeypatch):
+    pull = PullFactory(user=user)
 
     def out_of_time(*args, **kwargs):
         raise SoftTimeLimitExceeded()
 
     monkeypatch.setattr(services, "grind", out_of_time)
-    failed = services.execute_pull(pull.pk)
+    failed = run_task(pull)
     assert failed.refunded and "time limit" in failed.failure_reason
 
 

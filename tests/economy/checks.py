@@ -1,18 +1,5 @@
-"""Factories and checks for economy tests. Balances are only ever made through services."""
-import factory
-
-from economy import services
+"""The §7 ledger invariants, checked after economy tests change a wallet."""
 from economy.models import LedgerEntry, Wallet
-from tests.factories import UserFactory
-
-
-class FundedUserFactory(UserFactory):
-    """A user whose wallet starts with ``tokens`` (a purchase entry), e.g. FundedUserFactory(tokens=250)."""
-
-    @factory.post_generation
-    def tokens(user, create, extracted, **kwargs):
-        if create and extracted:
-            services.credit(user, extracted, LedgerEntry.Kind.PURCHASE, "test:funding")
 
 
 def assert_ledger_consistent(user) -> None:
