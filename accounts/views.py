@@ -9,10 +9,13 @@ from django.views.generic import TemplateView
 
 from economy import selectors as economy
 from economy.forms import SpendingLimitsForm
+from payments import selectors as payments
 
 from . import selectors, services
+from .presenters import ledger_rows
 
 RECENT_ENTRIES = 50
+RECENT_PURCHASES = 20
 
 
 class TermsView(TemplateView):
@@ -30,9 +33,10 @@ def render_account(request: HttpRequest, new_token: str | None = None) -> HttpRe
         "limits_form": SpendingLimitsForm(
             initial={"tokens_per_day": limits.tokens_per_day, "tokens_per_month": limits.tokens_per_month}
         ),
-        "entries": economy.transactions(request.user)[:RECENT_ENTRIES],
+        "entries": ledger_rows(request.user, list(economy.transactions(request.user)[:RECENT_ENTRIES])),
         "api_tokens": selectors.active_tokens(request.user),
         "new_token": new_token,
+        "purchases": payments.purchases_of(request.user, abandoned=False)[:RECENT_PURCHASES],
     }
     return render(request, "accounts/account.html", context)
 

@@ -16,7 +16,7 @@ def entry_link(entry) -> str:
     if entry is None:
         return "—"
     url = reverse("admin:economy_ledgerentry_change", args=[entry.pk])
-    return format_html('<a href="{}">#{} {:+d} → {}</a>', url, entry.pk, entry.amount, entry.balance_after)
+    return format_html('<a href="{}">#{} {} → {}</a>', url, entry.pk, f"{entry.amount:+d}", entry.balance_after)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -57,14 +57,15 @@ def webhooks_enabled() -> bool:
     return bool(settings.STRIPE_WEBHOOK_SECRET)
 
 
-def purchases_of(user: AbstractBaseUser) -> QuerySet[Purchase]:
-    """The user's purchases that reached Stripe, newest first, with what was taken back."""
-    return (
-        Purchase.objects.filter(user=user)
-        .exclude(status=Purchase.Status.FAILED, checkout_session_id__isnull=True, payment_intent_id__isnull=True)
-        .prefetch_related("reversals")
-        .order_by("-created_at")
+def purchases_of(user: AbstractBaseUser, *, abandoned: bool = True) -> QuerySet[Purchase]:
+    """The user's purchases that reached Stripe, newest first, with what was taken back;
+    ``abandoned=False`` leaves out checkouts that expired unpaid."""
+    purchases = Purchase.objects.filter(user=user).exclude(
+        status=Purchase.Status.FAILED, checkout_session_id__isnull=True, payment_intent_id__isnull=True
     )
+    if not abandoned:
+        purchases = purchases.exclude(status__in=[Purchase.Status.EXPIRED, Purchase.Status.FAILED])
+    return purchases.prefetch_related("reversals").order_by("-created_at")
 
 
 def purchase_for_owner(user: AbstractBaseUser, purchase_id) -> Purchase:

@@ -305,13 +305,15 @@ def webhook_receive(payload: bytes, *, signature: str | None, headers: Mapping[s
     dj-stripe, which syncs the Stripe objects and calls our receivers (``receivers``).
 
     Bad, missing or stale signature, or a body that is no event → WebhookRejected (400),
-    nothing stored. A verified event is recorded as a dj-stripe WebhookEventTrigger; an
+    nothing stored; no STRIPE_WEBHOOK_SECRET → WebhooksDisabled (503, Stripe retries). A verified event is recorded as a dj-stripe WebhookEventTrigger; an
     event dj-stripe has already processed is not processed again. Stripe unreachable while
     syncing → StripeUnavailable (503): nothing of it is kept and Stripe sends it again.
     """
     from djstripe.models import Event, WebhookEventTrigger
     from djstripe.settings import djstripe_settings
 
+    if not signature:
+        raise WebhookRejected("Missing Stripe-Signature header.")
     if not selectors.webhooks_enabled():
         raise WebhooksDisabled()
     data = _verified_event(payload, signature)
@@ -337,9 +339,7 @@ def webhook_receive(payload: bytes, *, signature: str | None, headers: Mapping[s
     return event
 
 
-def _verified_event(payload: bytes, signature: str | None) -> dict:
-    if not signature:
-        raise WebhookRejected("Missing Stripe-Signature header.")
+def _verified_event(payload: bytes, signature: str) -> dict:
     try:
         body = payload.decode("utf-8")
     except UnicodeDecodeError:

@@ -20,7 +20,7 @@ def test_pricing_lists_the_packs_and_says_purchases_are_disabled_without_stripe(
 
 def test_pack_shows_tokens_and_pulls(no_stripe):
     page = Client().get("/pricing").content.decode()
-    assert "<strong>10000</strong> tokens · 100 pulls" in page
+    assert "<strong>10,000</strong> tokens · 100 pulls" in page
     assert "<strong>100</strong> tokens · 1 pull<" in page
 
 
