@@ -7,9 +7,11 @@ renders the same errors raised by a page view as an error page with the same sta
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from ninja import NinjaAPI
@@ -17,6 +19,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .api import CODES_BY_STATUS
 from .exceptions import ApplicationError
+
+log = logging.getLogger("django.request")
 
 API_PREFIXES = ("/api/", "/auth/")
 FALLBACK_MESSAGES = {404: "No such endpoint.", 405: "This endpoint does not take that method."}
@@ -60,6 +64,16 @@ def install_api_handlers(api: NinjaAPI) -> None:
     }
     for exc_class, to_response in handlers.items():
         api.add_exception_handler(exc_class, lambda request, exc, to_response=to_response: to_response(exc))
+    api.add_exception_handler(Exception, server_error_json)
+
+
+def server_error_json(request: HttpRequest, exc: Exception) -> JsonResponse:
+    """Anything else an operation raises: logged with its traceback and signalled as Django
+    does for a page (so the test client re-raises it), answered with a 500 in §9's shape
+    that says nothing about it."""
+    log.error("Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500})
+    got_request_exception.send(sender=None, request=request)
+    return error_json(500, "server_error", "Something went wrong on our side; it was logged.")
 
 
 class ApplicationErrorMiddleware:

@@ -51,6 +51,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Any]] = [
     # expanded secret keys 128; JWK values 43 base64url characters).
     (re.compile(r"== ed25519v1-secret: type0 ==\S*"), REDACTED),
     (re.compile(r"\b[0-9a-fA-F]{64,}\b"), REDACTED),
+    (re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{64,}={0,2}"), REDACTED),  # e.g. a Tor key file in base64
     (re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{43}(?:={0,2})(?![A-Za-z0-9+/_=-])"), REDACTED),
     # A Solana keypair file: a JSON array of 64 byte values.
     (re.compile(r"\[\s*(?:\d{1,3}\s*,\s*){31,}\d{1,3}\s*\]"), REDACTED),
@@ -85,7 +86,10 @@ def _is_secret_name(name: Any) -> bool:
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
-            record.request_id = request_id_var.get()
+            # Django logs a request's answer after the middleware that set the id returned,
+            # but hands the request along: its id is on it.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or request_id_var.get()
         return True
 
 
