@@ -165,7 +165,8 @@ def chunk_budget() -> int:
 def _add_chunks(job: Job, count: int) -> list[Chunk]:
     """``count`` new chunks at the end of the job's list (call holding the job's row lock or
     in the transaction that created it)."""
-    first = (Chunk.objects.filter(job=job).aggregate(last=Max("index"))["last"] or -1) + 1
+    last = Chunk.objects.filter(job=job).aggregate(last=Max("index"))["last"]
+    first = 0 if last is None else last + 1
     budget, now = chunk_budget(), timezone.now()
     return [Chunk.objects.create(job=job, index=first + i, budget=budget, enqueued_at=now) for i in range(count)]
 
@@ -365,9 +366,10 @@ def job_found(lease: ChunkLease, *, candidate: Candidate, keys: int, rate: float
     return bool(won)
 
 
-def _settle(job_id: int) -> None:
-    """Freeze the job's keys and retire its queued chunks (their messages then do nothing)."""
-    Job.objects.filter(pk=job_id).update(keys_tried=selectors.chunk_keys_tried(job_id))
+def _settle(job_id: int, *, keys: int | None = None) -> None:
+    """Freeze the job's keys (``keys``: the count a refund was computed from) and retire its
+    queued chunks (their messages then do nothing)."""
+    Job.objects.filter(pk=job_id).update(keys_tried=selectors.chunk_keys_tried(job_id) if keys is None else keys)
     Chunk.objects.filter(job_id=job_id, status=Chunk.Status.QUEUED).update(
         status=Chunk.Status.STOPPED, finished_at=timezone.now()
     )
@@ -395,7 +397,7 @@ def job_cancel(user: AbstractBaseUser, *, job_id: int) -> Job:
             _refund_once(job, share="cancel", tokens=refund,
                          reason=f"Cancelled guaranteed job #{job.pk}: the unspent share of its price")
         job.save(update_fields=["status", "finished_at", "keys_tried", "spark_tokens"])
-        _settle(job.pk)
+        _settle(job.pk, keys=keys)
     return job
 
 
@@ -415,7 +417,7 @@ def job_fail(job_id: int, *, reason: str) -> Job:
             job.spark_tokens = 0
         _refund_once(job, reason=f"Automatic refund of guaranteed job #{job.pk}: {reason}"[:500])
         job.save(update_fields=["status", "failure_reason", "finished_at", "keys_tried", "spark_tokens"])
-        _settle(job.pk)
+        _settle(job.pk, keys=job.keys_tried)
     return job
 
 

@@ -86,6 +86,13 @@ def test_a_chunk_that_grinds_its_budget_records_its_keys_and_queues_the_next(ric
     assert selectors.job_progress(job).keys_tried == CHUNK_KEYS
 
 
+def test_with_one_chunk_in_flight_the_next_chunk_follows_the_first(rich_user, captured_enqueues, settings):
+    settings.JOB_CHUNKS_IN_FLIGHT = 1
+    job = make_job(rich_user, HARD)
+    services.chunk_finish(services.chunk_claim(job.chunks.get().pk, worker="host:1"), keys=CHUNK_KEYS, rate=1.0)
+    assert list(job.chunks.values_list("index", "status")) == [(0, "done"), (1, "queued")]
+
+
 def test_a_second_delivery_of_a_held_chunk_does_nothing_and_a_takeover_never_counts_twice(rich_user, captured_enqueues, settings):
     job = make_job(rich_user, HARD)
     chunk = job.chunks.get(index=0)
