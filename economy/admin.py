@@ -9,7 +9,7 @@ a user without one from "Grant tokens to a user" on the wallet list.
 import uuid
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,6 +22,7 @@ from accounts.exceptions import AmbiguousLogin
 from accounts.selectors import user_by_login
 
 from . import selectors, services
+from .audit import ledger_audit
 from .exceptions import EconomyError
 from .models import LedgerEntry, Wallet
 
@@ -100,6 +101,16 @@ class WalletAdmin(admin.ModelAdmin):
         "token_actions",
     ]
     fields = readonly_fields
+    actions = ["check_ledger"]
+
+    @admin.action(description="Check the ledger of the selected wallets (balance = sum of entries, unbroken chain)")
+    def check_ledger(self, request: HttpRequest, queryset) -> None:
+        reports = list(ledger_audit([wallet.user for wallet in queryset.select_related("user")]))
+        bad = [report for report in reports if not report.ok]
+        for report in bad:
+            self.message_user(request, f"{report.username}: " + "; ".join(report.problems), messages.ERROR)
+        if not bad:
+            self.message_user(request, f"{len(reports)} ledgers checked: consistent.", messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made by the first ledger entry, e.g. a grant from grant_to_user_view
