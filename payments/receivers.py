@@ -31,6 +31,11 @@ def checkout_session_expired(sender, event, **kwargs) -> None:
     services.purchase_expire(synced(djstripe_models.Session, event))
 
 
+@djstripe_receiver("checkout.session.async_payment_failed")
+def checkout_session_payment_failed(sender, event, **kwargs) -> None:
+    services.purchase_payment_failed(synced(djstripe_models.Session, event))
+
+
 @djstripe_receiver("payment_intent.succeeded")
 def payment_intent_succeeded(sender, event, **kwargs) -> None:
     intent = synced(djstripe_models.PaymentIntent, event)

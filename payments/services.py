@@ -60,6 +60,7 @@ class Payment:
     payment_intent_id: str | None
     charge_id: str
     receipt_url: str
+    closed_unpaid: bool = False  # Stripe will not take this payment any more (expired, canceled)
 
 
 # ---------------------------------------------------------------------------- starting
@@ -170,6 +171,8 @@ def fulfil_purchase(stripe_id: str, *, data: Mapping | None = None) -> Purchase 
         if purchase is None:
             return None
         _note_payment(purchase, payment)
+        if payment.closed_unpaid and purchase.status == Status.PENDING and purchase.credit_entry_id is None:
+            purchase.status = Status.EXPIRED
         if purchase.credit_entry_id is not None or not payment.paid or purchase.status == Status.MISMATCHED:
             purchase.save()
             return purchase
@@ -222,6 +225,17 @@ def purchase_expire(session: Mapping) -> Purchase | None:
         if purchase is not None and purchase.status == Status.PENDING and purchase.credit_entry_id is None:
             purchase.status = Status.EXPIRED
             purchase.save(update_fields=["status", "updated_at"])
+    return purchase
+
+
+def purchase_payment_failed(session: Mapping) -> Purchase | None:
+    """checkout.session.async_payment_failed: the bank debit did not go through."""
+    with transaction.atomic():
+        purchase = Purchase.objects.select_for_update().filter(checkout_session_id=session.get("id")).first()
+        if purchase is not None and purchase.status == Status.PENDING and purchase.credit_entry_id is None:
+            purchase.status = Status.FAILED
+            purchase.failure_reason = "The payment did not go through (Stripe: async payment failed)."
+            purchase.save(update_fields=["status", "failure_reason", "updated_at"])
     return purchase
 
 
@@ -388,6 +402,7 @@ def payment_from_stripe(data: Mapping) -> Payment:
             payment_intent_id=intent_id or None,
             charge_id=_id_of(charge),
             receipt_url=(charge.get("receipt_url") or "") if isinstance(charge, Mapping) else "",
+            closed_unpaid=data.get("status") == "expired",
         )
     if data.get("object") == "payment_intent":
         charge = data.get("latest_charge")
@@ -402,6 +417,7 @@ def payment_from_stripe(data: Mapping) -> Payment:
             payment_intent_id=data["id"],
             charge_id=_id_of(charge),
             receipt_url=(charge.get("receipt_url") or "") if isinstance(charge, Mapping) else "",
+            closed_unpaid=data.get("status") == "canceled",
         )
     raise ValueError(f"Not a Checkout Session or PaymentIntent: {data.get('object')!r}")
 

@@ -14,8 +14,8 @@ A hosted checkout page (what a buyer sees at ``session.url``):
   (``?async=1``: accepted but not yet settled, as bank debits are) and redirects to the
   session's ``success_url``.
 
-What Stripe does later is driven from the test (``pay``, ``settle``, ``refund``,
-``dispute``, ``pay_intent``): each returns the events Stripe would send, signed with the
+What Stripe does later is driven from the test (``pay``, ``settle``, ``fail_async``,
+``expire``, ``refund``, ``dispute``, ``pay_intent``): each returns the events Stripe would send, signed with the
 webhook secret by ``signed``; ``deliver`` posts them to the app's webhook endpoint.
 With ``auto_deliver`` the checkout page delivers its events before redirecting (the
 webhook first) — or, with ``deliver_after_redirect``, leaves them in ``outbox``.
@@ -292,6 +292,13 @@ class StripeStandin:
             session = self.objects[session_id]
             intent = self.objects[session["payment_intent"]]
             return self._settle(session, intent, event_type="checkout.session.async_payment_succeeded")
+
+    def fail_async(self, session_id: str) -> list[dict]:
+        """An async payment (``pay(settle=False)``) bounces."""
+        with self._lock:
+            session = self.objects[session_id]
+            self.objects[session["payment_intent"]]["status"] = "requires_payment_method"
+            return [self.event("checkout.session.async_payment_failed", session)]
 
     def _settle(self, session: dict, intent: dict, *, event_type: str = "checkout.session.completed") -> list[dict]:
         charge = self._charge_for(intent)

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.utils import timezone
+from djstripe import models as djstripe_models
 
 from economy import selectors as economy
 from payments import services
@@ -39,6 +40,8 @@ def test_success_page_first_credits_by_asking_stripe_then_the_webhook_adds_nothi
     assert "Payment confirmed" in page and 'data-testid="purchase-balance">100<' in page
     assert ("GET", f"/v1/checkout/sessions/{started.checkout_session_id}") in stripe_standin.requests[requests_before:]
     assert economy.balance(user) == 100
+    # what the success page retrieved is handed to dj-stripe too
+    assert djstripe_models.Session.objects.get(id=started.checkout_session_id).stripe_data["payment_status"] == "paid"
     assert deliver(events) == [200, 200, 200]
     assert deliver(events) == [200, 200, 200]
     assert economy.balance(user) == 100 and economy.transactions(user).count() == 1
@@ -117,3 +120,21 @@ def test_a_mismatched_payment_says_it_is_held(stripe_standin, started, owner, us
     stripe_standin.pay(started.checkout_session_id, amount=1)
     page = success(owner, started.checkout_session_id).content.decode()
     assert "We are checking this payment" in page and economy.balance(user) == 0
+
+
+def test_a_bounced_bank_debit_says_so_and_credits_nothing(stripe_standin, started, owner, user):
+    assert deliver(stripe_standin.pay(started.checkout_session_id, settle=False)) == [200]
+    assert "Confirming your payment" in success(owner, started.checkout_session_id).content.decode()
+    assert deliver(stripe_standin.fail_async(started.checkout_session_id)) == [200]
+    page = success(owner, started.checkout_session_id).content.decode()
+    assert "The payment did not go through" in page and "hx-get" not in page
+    started.refresh_from_db()
+    assert started.status == "failed" and economy.balance(user) == 0
+
+
+def test_a_session_stripe_expired_stops_confirming(stripe_standin, started, owner, user):
+    stripe_standin.expire(started.checkout_session_id)  # its event never arrives
+    page = success(owner, started.checkout_session_id).content.decode()
+    assert "This checkout expired" in page and "hx-get" not in page
+    started.refresh_from_db()
+    assert started.status == "expired" and economy.balance(user) == 0
