@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from core.exceptions import ApplicationError
 from economy import selectors as economy_selectors
@@ -79,7 +80,7 @@ class JobAdmin(admin.ModelAdmin):
             return "—"
         entries = [job.spend_entry, *economy_selectors.refunds_of(job.spend_entry_id).order_by("created_at", "id")]
         return format_html_join(
-            format_html("<br>"), '<a href="{}">#{}</a> {} {} tokens — {}',
+            mark_safe("<br>"), '<a href="{}">#{}</a> {} {} tokens — {}',
             ((reverse("admin:economy_ledgerentry_change", args=[e.pk]), e.pk, e.get_kind_display(), f"{e.amount:+d}",
               e.reason) for e in entries),
         )

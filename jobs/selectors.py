@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -54,6 +55,7 @@ class JobQuote:
     price_tokens: int
     pool_keys_per_second: float
     max_p99_seconds: int
+    rate_measured: bool = False  # False: no grinding measured yet, the pool's rate is the default figure
 
     @property
     def expected_seconds(self) -> float:
@@ -80,6 +82,7 @@ class JobQuote:
             "median_keys": self.median_keys,
             "p99_keys": self.p99_keys,
             "pool_keys_per_second": self.pool_keys_per_second,
+            "rate_measured": self.rate_measured,
             "expected_seconds": self.expected_seconds,
             "median_seconds": self.median_seconds,
             "p99_seconds": self.p99_seconds,
@@ -155,6 +158,7 @@ def _quote(spec: PatternSpec) -> JobQuote:
         price_tokens=job_price(expected),
         pool_keys_per_second=rate,
         max_p99_seconds=settings.JOB_MAX_P99_SECONDS,
+        rate_measured=bool(cache.get(pattern_selectors.WORKER_RATE_CACHE_KEY)),
     )
 
 

@@ -1,0 +1,186 @@
+"""Guaranteed-job pages: the /app offer and confirm step, the live job page (usable without
+JavaScript), cancel with its refund shown first, key custody, history, the spark meter."""
+import re
+
+import pytest
+from django.test import Client
+
+from economy import selectors as wallet
+from jobs.models import Job
+from tests.factories import FundedUserFactory, PullFactory, use_up_free_pulls
+from tests.jobs.factories import EASY, HARD, finish_job, make_job
+
+pytestmark = pytest.mark.django_db
+
+GO_BE_42 = {"pattern": "GO BE 42", "format": "did:key", "anchor": "anywhere", "mode": "words", "fuzzy": "on"}
+
+
+@pytest.fixture
+def owner(db):
+    return FundedUserFactory(tokens=1_000_000)
+
+
+@pytest.fixture
+def page(owner, client_of) -> Client:
+    return client_of(owner)
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_the_app_page_has_the_guaranteed_offer_next_to_pull_and_a_no_javascript_button(page):
+    body = text(page.get("/app"))
+    assert 'id="guaranteed-offer"' in body and "/app/guaranteed/offer" in body
+    assert '<noscript><button type="submit" class="ghost" formaction="/app/guaranteed">' in body
+
+
+def test_the_offer_shows_the_price_figures_and_spark_meter(page):
+    body = text(page.post("/app/guaranteed/offer", GO_BE_42))
+    assert "Guaranteed — <span data-testid=\"guaranteed-price\">100</span> tokens" in body
+    assert "half of all jobs need fewer than" in body and "99% fewer than" in body and "keys/s" in body
+    assert 'data-testid="spark-meter"' in body and "0 / 100 tokens" in body
+
+
+def test_anonymous_visitors_see_the_price_and_a_sign_up_link(client):
+    body = text(client.post("/app/guaranteed/offer", GO_BE_42))
+    assert "Guaranteed — 100 tokens" in body and "/accounts/signup/" in body and "spark-meter" not in body
+
+
+def test_the_offer_refuses_regex_and_infeasible_patterns_with_why_and_what_to_change(page):
+    regex = text(page.post("/app/guaranteed/offer", {**GO_BE_42, "pattern": "^ab", "mode": "regex"}))
+    assert "Guaranteed — not offered" in regex and "regular expressions" in regex
+    hard = text(page.post("/app/guaranteed/offer", {**GO_BE_42, "pattern": "GO BE AWE SOME"}))
+    assert "Too hard for a guaranteed job" in hard and 'data-testid="suggestion"' in hard
+    assert "/app?pattern=" in hard
+    assert text(page.post("/app/guaranteed/offer", {**GO_BE_42, "pattern": "GO", "fuzzy": ""})).strip() == ""
+
+
+def test_confirming_shows_price_figures_and_balance_then_pays_and_opens_the_job(page, owner, captured_enqueues):
+    confirm = text(page.post("/app/guaranteed", GO_BE_42))
+    assert 'data-testid="confirm-price">100</strong>' in confirm
+    assert "1,000,000 → 999,900" in confirm and "99% of jobs within" in confirm
+    assert 'name="price_tokens" value="100"' in confirm and not Job.objects.exists()
+
+    response = page.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}"
+    assert wallet.balance(owner) == 1_000_000 - 100
+    htmx = page.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"}, headers={"HX-Request": "true"})
+    assert htmx.status_code == 204 and htmx["HX-Redirect"].startswith("/jobs/")
+
+
+def test_the_confirm_step_opens_in_place_with_htmx(page):
+    body = text(page.post("/app/guaranteed", GO_BE_42, headers={"HX-Request": "true"}))
+    assert body.lstrip().startswith('<div class="card confirm" data-testid="job-confirm">')
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "says"),
+    [
+        ({**GO_BE_42, "price_tokens": ""}, 400, "confirm the price"),
+        ({**GO_BE_42, "price_tokens": "99"}, 409, "is now 100 tokens"),
+        ({**GO_BE_42, "pattern": "", "price_tokens": "100"}, 400, "pattern"),
+        ({**GO_BE_42, "mode": "regex", "pattern": "^a", "price_tokens": "100"}, 422, "regular expressions"),
+        ({**GO_BE_42, "format": "nope", "price_tokens": "100"}, 400, "format"),
+    ],
+)
+def test_bad_create_forms_are_refused_on_a_page_and_change_nothing(page, owner, captured_enqueues, form, status, says):
+    response = page.post("/jobs/create", form)
+    assert response.status_code == status and says in text(response)
+    assert not Job.objects.exists() and wallet.balance(owner) == 1_000_000
+
+
+def test_too_few_tokens_says_so_before_and_at_paying(client_of, captured_enqueues):
+    poor = FundedUserFactory(tokens=50)
+    page = client_of(poor)
+    assert "This needs 100 tokens; you have 50." in text(page.post("/app/guaranteed", GO_BE_42))
+    response = page.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"})
+    assert response.status_code == 402 and "Buy tokens" in text(response) and not Job.objects.exists()
+
+
+def test_pages_need_a_log_in_and_forms_a_csrf_token(owner, client):
+    assert client.post("/app/guaranteed", GO_BE_42).status_code == 302
+    assert client.get("/jobs/1").status_code == 302
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    assert browser.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"}).status_code == 403
+    assert not Job.objects.exists()
+
+
+def test_a_running_job_page_refreshes_itself_with_or_without_javascript(page, owner, captured_enqueues):
+    job = make_job(owner, HARD)
+    body = text(page.get(f"/jobs/{job.pk}"))
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in body
+    assert f'hx-get="/jobs/{job.pk}/panel" hx-trigger="every 1s"' in body
+    for figure in ("job-keys", "job-rate", "job-workers", "job-p-found", "job-matches-per-hour"):
+        assert f'data-testid="{figure}"' in body
+    assert f"Cancel — {job.price_tokens:,} tokens back" in body
+    assert "every 1s" in text(page.get(f"/jobs/{job.pk}/panel"))
+
+
+def test_a_done_job_shows_its_result_and_the_key_in_every_encoding(page, owner, captured_enqueues):
+    job = finish_job(make_job(owner, EASY))
+    body = text(page.get(f"/jobs/{job.pk}"))
+    assert "http-equiv" not in body and "hx-trigger" not in body.split('id="job-panel"')[1].split(">")[0]
+    assert 'data-testid="job-notice"' in body and "Found it: an exact match" in body
+    assert 'data-testid="job-result"' in body and "<mark>xyz</mark>" in body and "★ 1/1" in body
+    reveal = text(page.get(f"/jobs/{job.pk}/key"))
+    for filename in ("id_ed25519", "private.pkcs8.pem", "private.jwk.json", "seed.hex", "did.json"):
+        assert f'data-testid="download-{filename}"' in reveal
+    download = page.get(f"/jobs/{job.pk}/key/id_ed25519")
+    assert download.status_code == 200 and b"OPENSSH PRIVATE KEY" in download.content
+    assert download["Content-Disposition"] == 'attachment; filename="id_ed25519"'
+    assert "no-cache" in download["Cache-Control"]
+    assert page.get(f"/jobs/{job.pk}/key/nope").status_code == 404
+
+    page.post(f"/jobs/{job.pk}/erase")
+    assert "Private key erased." in text(page.get(f"/jobs/{job.pk}"))
+    assert page.get(f"/jobs/{job.pk}/key").status_code == 404
+
+
+def test_another_users_job_pages_are_404(page, captured_enqueues):
+    theirs = finish_job(make_job(FundedUserFactory(tokens=100_000), EASY))
+    for url in (f"/jobs/{theirs.pk}", f"/jobs/{theirs.pk}/panel", f"/jobs/{theirs.pk}/key",
+                f"/jobs/{theirs.pk}/key/id_ed25519", f"/jobs/{theirs.pk}/cancel"):
+        assert page.get(url).status_code == 404, url
+    assert page.post(f"/jobs/{theirs.pk}/erase").status_code == 404
+    assert Job.objects.get(pk=theirs.pk).has_key
+
+
+def test_cancel_shows_the_refund_first_and_a_second_cancel_changes_nothing(page, owner, captured_enqueues):
+    job = make_job(owner, HARD)
+    confirm = text(page.get(f"/jobs/{job.pk}/cancel"))
+    assert f'data-testid="cancel-refund">{job.price_tokens:,}</strong>' in confirm
+    assert page.post(f"/jobs/{job.pk}/cancel")["Location"] == f"/jobs/{job.pk}"
+    assert page.post(f"/jobs/{job.pk}/cancel").status_code == 302
+    assert wallet.balance(owner) == 1_000_000
+    assert "Cancelled" in text(page.get(f"/jobs/{job.pk}")) and "nothing to cancel" in text(page.get(f"/jobs/{job.pk}/cancel"))
+
+
+def test_history_lists_jobs_next_to_pulls(page, owner, captured_enqueues, pull_prices):
+    done = finish_job(make_job(owner, EASY))
+    make_job(owner, HARD)
+    PullFactory(user=owner, pattern="ab")
+    body = text(page.get("/history"))
+    assert body.count('data-testid="job-history-row"') == 2 and f'href="/jobs/{done.pk}"' in body
+    assert "exact match" in body and 'data-testid="history-row"' in body
+
+
+def test_a_pull_result_shows_its_patterns_spark_meter_and_a_full_one_converts_in_one_click(page, owner, captured_enqueues):
+    use_up_free_pulls(owner)
+    pulls = [PullFactory(user=owner, pattern="GO BE 42", fuzzy=True, finished=True)]
+    body = text(page.get(f"/pulls/{pulls[0].public_id}"))
+    assert 'data-testid="spark-meter"' in body and "100 / 100 tokens" in body
+    assert 'data-testid="spark-convert"' in body and 'action="/app/spark"' in body
+    offer = text(page.post("/app/guaranteed/offer", GO_BE_42))
+    assert 'formaction="/app/spark"' in offer
+
+    balance = wallet.balance(owner)
+    response = page.post("/app/spark", GO_BE_42)
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}" and job.paid_with == "spark"
+    assert wallet.balance(owner) == balance
+    again = page.post("/app/spark", GO_BE_42)
+    assert again.status_code == 409 and Job.objects.count() == 1
+    assert "0 / 100 tokens" in text(page.get(f"/pulls/{pulls[0].public_id}"))
