@@ -96,6 +96,9 @@ class ApplicationErrorMiddleware:
             # A 405 keeps its Allow header; a 429 its Retry-After.
             kept = {name: response[name] for name in ("Allow", "Retry-After") if response.has_header(name)}
             return error_json(status, CODES_BY_STATUS.get(status, "error"), message, kept)
+        if response.status_code == 404 and getattr(request, "resolver_match", None) is None:
+            # No URL matched: our own 404 page, in DEBUG too (not Django's URLconf listing).
+            return render(request, "404.html", status=404)
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:

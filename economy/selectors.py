@@ -67,6 +67,23 @@ def wallet_summary(user: AbstractBaseUser) -> WalletSummary:
     )
 
 
+@dataclass(frozen=True)
+class PullAffordability:
+    can_pull: bool
+    can_multi_pull: bool
+
+
+def pull_affordability(user: AbstractBaseUser, multi: int = 10) -> PullAffordability:
+    """Whether the user can pay for one pull (a free one or its tokens) and for a
+    ``multi``-pull (always tokens), as ``wallet_pay_pulls`` would decide today."""
+    summary = wallet_summary(user)
+    cost = settings.PULL_COST_TOKENS
+    return PullAffordability(
+        can_pull=summary.free_pulls_left > 0 or summary.balance >= cost,
+        can_multi_pull=summary.balance >= multi * cost,
+    )
+
+
 def balance(user: AbstractBaseUser) -> int:
     return Wallet.objects.filter(user=user).values_list("balance", flat=True).first() or 0
 

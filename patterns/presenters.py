@@ -18,16 +18,37 @@ NOT_OFFERED = {
 }
 
 
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+HUGE = 1e15  # past this, digits stop meaning anything to a reader: 8.7 × 10³⁴
+CERTAIN = 0.999  # a jackpot this likely in one pull is "certain in one pull", no celebration
+
+
+def scientific(value: float) -> str:
+    """``8.7 × 10³⁴``: a number too large to read as digits."""
+    exponent = math.floor(math.log10(value))
+    mantissa = value / 10**exponent
+    if round(mantissa, 1) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.1f} × 10{str(exponent).translate(SUPERSCRIPT)}"
+
+
 def format_one_in(p: float) -> str:
-    """``1 in 4,234,567`` (``never`` for 0)."""
+    """``1 in 4,234,567`` (``never`` for 0, ``1 in 8.7 × 10³⁴`` past a quadrillion)."""
     if p <= 0.0:
         return "never"
     odds = 1.0 / p
     if odds < 100:
         return f"1 in {odds:.3g}"
-    if odds < 1e15:
+    if odds < HUGE:
         return f"1 in {round(odds):,}"
-    return f"1 in {odds:.3g}".replace("e+", "e")
+    return f"1 in {scientific(odds)}"
+
+
+def format_dollars(dollars: float) -> str:
+    """``$12.34``, ``$1,234,567``, or ``$8.7 × 10²⁸`` when the digits stop meaning anything."""
+    if dollars >= HUGE:
+        return f"${scientific(dollars)}"
+    return f"${dollars:,.0f}" if dollars >= 1000 else f"${dollars:,.2f}"
 
 
 def format_percent(p: float) -> str:
@@ -45,9 +66,14 @@ def format_percent(p: float) -> str:
 def format_duration(seconds: float | None) -> str:
     if seconds is None or math.isinf(seconds):
         return "never"
+    if seconds < 1:
+        return "under a second"
     for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
-            return f"{seconds / size:,.3g} {unit}" if seconds / size < 1000 else f"{seconds / size:,.0f} {unit}"
+            amount = seconds / size
+            if amount >= 1e6:
+                return f"{scientific(amount)} {unit}"
+            return f"{amount:,.3g} {unit}" if amount < 1000 else f"{amount:,.0f} {unit}"
     return f"{seconds:.3g} s"
 
 
@@ -79,6 +105,8 @@ def estimate_json(odds: OddsEstimate) -> dict:
                  "p_score_at_least": list(odds.pull.p_score_at_least)},
         "levels": [_level_json(level, odds.n) for level in odds.levels],
         "guaranteed": _guaranteed_json(odds.guaranteed),
+        "effectively_impossible": odds.p_jackpot < 1 / HUGE,
+        "certain_in_one_pull": odds.pull.p_jackpot >= CERTAIN,
     }
 
 
@@ -91,7 +119,16 @@ def _level_json(level: LevelOdds, n: int) -> dict:
         "expected_pulls": level.expected_pulls,
         "expected_tokens": level.expected_tokens,
         "expected_dollars": level.expected_dollars,
+        "expected_tokens_text": _count(level.expected_tokens),
+        "expected_dollars_text": None if level.expected_dollars is None else format_dollars(level.expected_dollars),
     }
+
+
+def _count(value: float | None) -> str | None:
+    """``12,345`` or ``8.7 × 10³⁴`` for a count of tokens or keys."""
+    if value is None:
+        return None
+    return scientific(value) if value >= HUGE else f"{value:,.0f}"
 
 
 def _guaranteed_json(guaranteed: GuaranteedOdds) -> dict:
@@ -102,7 +139,7 @@ def _guaranteed_json(guaranteed: GuaranteedOdds) -> dict:
                                       "p99": guaranteed.p99}
     for name, figure in figures.items():
         out.update({
-            f"{name}_keys": figure.keys, f"{name}_keys_text": f"{figure.keys:,.0f}",
+            f"{name}_keys": figure.keys, f"{name}_keys_text": _count(figure.keys),
             f"{name}_seconds": figure.seconds, f"{name}_time": format_duration(figure.seconds),
             f"{name}_tokens_at_pull_price": figure.tokens_at_pull_price,
             f"{name}_dollars_at_pull_price": figure.dollars_at_pull_price,

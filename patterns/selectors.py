@@ -32,10 +32,16 @@ def pool_keys_per_second() -> float:
     return worker_keys_per_second() * settings.GRIND_POOL_WORKERS
 
 
+def smallest_pack_name() -> str:
+    """The pack whose price per token the odds quote in dollars."""
+    return min(settings.TOKEN_PACKS.items(), key=lambda item: item[1]["tokens"])[0].capitalize()
+
+
 def dollars_per_token() -> float:
-    """The price of a token in the cheapest-per-token pack, for 'expected dollars' figures."""
-    packs = settings.TOKEN_PACKS.values()
-    return min(pack["price_cents"] / 100 / pack["tokens"] for pack in packs)
+    """The price of a token in the smallest pack (what a newcomer pays), for 'expected
+    dollars' figures: never cheaper than what the user can actually buy first."""
+    smallest = min(settings.TOKEN_PACKS.values(), key=lambda pack: pack["tokens"])
+    return smallest["price_cents"] / 100 / smallest["tokens"]
 
 
 def estimate(spec: PatternSpec, budget: int | None = None) -> dict:

@@ -118,3 +118,16 @@ def paid_spend_ids_for_pattern(user: AbstractBaseUser, spec: PatternSpec) -> set
         .distinct()
     )
     return {entry_id for pattern, entry_id in rows if pattern.split() == parts}
+
+
+def pulls_by_ledger_reference(user: AbstractBaseUser, references: list[str]) -> dict[str, Pull]:
+    """The user's pulls that ledger references name ("pulls:<batch>" for what paid for
+    them, "pull:<id>" for a refund of one), by reference; others are left out."""
+    batches = {ref.partition(":")[2] for ref in references if ref.startswith("pulls:")}
+    ids = {int(key) for ref in references if ref.startswith("pull:") and (key := ref.partition(":")[2]).isdigit()}
+    found: dict[str, Pull] = {}
+    for pull in Pull.objects.filter(user=user, batch__in=batches).order_by("number"):
+        found.setdefault(f"pulls:{pull.batch}", pull)
+    for pull in Pull.objects.filter(user=user, pk__in=ids):
+        found[f"pull:{pull.pk}"] = pull
+    return found

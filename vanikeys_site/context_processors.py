@@ -2,10 +2,12 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from payments.selectors import purchases_enabled
+
 MULTI_PULL = 10
 
 
-def product(request: HttpRequest) -> dict[str, int]:
+def product(request: HttpRequest) -> dict[str, int | bool]:
     return {
         "pull_cost": settings.PULL_COST_TOKENS,
         "multi_pull_count": MULTI_PULL,
@@ -13,4 +15,5 @@ def product(request: HttpRequest) -> dict[str, int]:
         "free_pulls_per_day": settings.FREE_PULLS_PER_DAY,
         "unkept_key_ttl_hours": settings.UNKEPT_KEY_TTL_HOURS,
         "pull_budget_keys": settings.PULL_BUDGET_KEYS,
+        "purchases_enabled": purchases_enabled(),
     }

@@ -1,9 +1,11 @@
 """The odds JSON of PRODUCT.md §4/§9, pinned byte for byte.
 
 ``estimate_golden.json`` was recorded from the engine while it still formatted its own
-odds (before ``odds.estimate`` returned a dataclass); the presenter must turn today's
-dataclass into exactly that JSON, through the engine, ``manage.py estimate --json`` and
-``POST /api/patterns/estimate``. Regex patterns are sampled from the fixed test keys, so
+odds (before ``odds.estimate`` returned a dataclass), then re-recorded once when the
+presentation changed on purpose (numbers past a quadrillion in scientific form, times
+under a second said so, expected dollars at the smallest pack's price, the verdict
+flags); the presenter must turn today's dataclass into exactly that JSON, through the
+engine, ``manage.py estimate --json`` and ``POST /api/patterns/estimate``. Regex patterns are sampled from the fixed test keys, so
 their figures are pinned too.
 """
 
@@ -67,6 +69,23 @@ def test_human_strings() -> None:
     assert presenters.format_percent(1e-12) == "1e-10%"
     assert presenters.format_duration(None) == "never"
     assert presenters.format_duration(90) == "1.5 min"
+
+
+def test_astronomical_figures_read_as_powers_of_ten_not_digits() -> None:
+    assert presenters.format_one_in(1 / 8.7e34) == "1 in 8.7 × 10³⁴"
+    assert presenters.format_dollars(8.71e29) == "$8.7 × 10²⁹"
+    assert presenters.format_dollars(1234.5) == "$1,234" and presenters.format_dollars(0.99) == "$0.99"
+    assert presenters.format_duration(5.5e22 * 365.25 * 86400) == "5.5 × 10²² years"
+    assert presenters.format_duration(0.2) == "under a second"
+
+
+def test_the_odds_say_when_a_pattern_is_effectively_impossible_or_certain() -> None:
+    hopeless = estimate(PatternSpec("GREAT KEYS AWESOME HELLO WORLD", fuzzy=True, case_insensitive=True),
+                        budget=100_000, keys_per_second=1e5, **PRICES)
+    easy = estimate(PatternSpec("a", "ssh", case_insensitive=True), budget=100_000, keys_per_second=1e5, **PRICES)
+    assert presenters.estimate_json(hopeless)["effectively_impossible"] is True
+    assert presenters.estimate_json(easy)["certain_in_one_pull"] is True
+    assert presenters.estimate_json(easy)["effectively_impossible"] is False
 
 
 @pytest.mark.parametrize("name", ENGINE_CASES)
