@@ -5,6 +5,11 @@ only runs the precompiled per-part regexes (and the jackpot regex when every par
 there); ``evaluate`` adds positions, missing parts and the bonus. In regex mode every
 search is of the user's expression under its time limit (userregex.py) and may raise
 ``RegexTimeout``.
+
+``display`` is for people, not for the score: where a part occurs several times it picks
+the most literal occurrence (fewest case or lookalike substitutions; for a jackpot, the
+most literal placement of all the parts in order) and says why each substituted character
+counted. ``evaluate``'s positions (the first occurrence) are unchanged by it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .pattern import CompiledPattern
+from .pattern import FUZZY_GROUPS, CompiledPattern
 
 WORDS_FILE = Path(__file__).parent / "data" / "words.txt"
 MIN_WORD, MAX_WORD = 4, 10
@@ -109,8 +114,10 @@ def _repeats(compiled: CompiledPattern, body: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def word_list() -> frozenset[str]:
-    """The bundled word list (see data/README.md), loaded on first use."""
-    return frozenset(WORDS_FILE.read_text(encoding="ascii").split())
+    """The bundled list of common words (see data/README.md), loaded on first use; lines
+    starting with ``#`` are its header."""
+    lines = WORDS_FILE.read_text(encoding="ascii").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def english_words(body: str) -> list[str]:
@@ -136,6 +143,156 @@ def highlight_spans(compiled: CompiledPattern, body: str) -> tuple[tuple[int, in
         spans = [jackpot.span(g) for g in range(1, compiled.n + 1)]
     else:
         spans = [m.span() for m in (r.search(body) for r, _ in compiled.distinct) if m]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+# --- Display: the most literal occurrence of each part, and why lookalikes counted ------
+
+_GROUP_OF = {c: group for group in FUZZY_GROUPS for c in group}
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """One character of a shown window that is not the pattern's own: ``char`` in the body
+    stood for ``wanted`` in the part; ``why`` says how, in words."""
+
+    char: str
+    wanted: str
+    kind: str  # "case" (the other case) or "lookalike" (a fuzzy group, maybe with case)
+    why: str
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where a part is shown: ``body[start:end] == text``, with its substitutions."""
+
+    part: str
+    start: int
+    end: int
+    text: str
+    lookalikes: tuple[Lookalike, ...]
+
+    @property
+    def literal(self) -> bool:
+        return not self.lookalikes
+
+    @property
+    def note(self) -> str:
+        """"'Qo' counted as 'GO': Q is a lookalike of G (…); o is O in lowercase (…)."."""
+        reasons = "; ".join(dict.fromkeys(sub.why for sub in self.lookalikes))
+        return f"'{self.text}' counted as '{self.part}': {reasons}."
+
+
+@dataclass(frozen=True)
+class Display:
+    """What a result shows: highlighted ``spans`` (merged, sorted) and, in words mode, the
+    ``windows`` of the found parts in the order of the parts."""
+
+    spans: tuple[tuple[int, int], ...]
+    windows: tuple[Window, ...]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One line per shown window that needed a case or lookalike substitution."""
+        return tuple(dict.fromkeys(w.note for w in self.windows if w.lookalikes))
+
+    @property
+    def lookalikes(self) -> tuple[Lookalike, ...]:
+        return tuple(dict.fromkeys(sub for w in self.windows for sub in w.lookalikes))
+
+
+def _group_words(chars: str) -> str:
+    groups = dict.fromkeys(_GROUP_OF[c] for c in chars if c in _GROUP_OF)
+    names = [" ".join(group) for group in groups]
+    return (f"fuzzy group {names[0]}" if len(names) == 1 else "fuzzy groups " + " and ".join(names)) if names else "fuzzy"
+
+
+def _case_word(char: str) -> str:
+    return "lowercase" if char.islower() else "uppercase"
+
+
+def explain(char: str, wanted: str, *, fuzzy: bool, case_insensitive: bool) -> Lookalike:
+    """Why ``char`` matched the pattern character ``wanted`` (§2's classes)."""
+    in_group = fuzzy and char in _GROUP_OF.get(wanted, "")
+    if case_insensitive and char == wanted.swapcase() and char != wanted:
+        return Lookalike(char, wanted, "case", f"{char} is {wanted} in {_case_word(char)} (case-insensitive)")
+    if in_group:
+        return Lookalike(char, wanted, "lookalike", f"{char} is a lookalike of {wanted} ({_group_words(wanted)})")
+    groups = _group_words(wanted + wanted.swapcase() + char + char.swapcase())
+    return Lookalike(char, wanted, "lookalike", f"{char} is a lookalike of {wanted} ({groups}, with case-insensitive)")
+
+
+def _occurrences(compiled: CompiledPattern, index: int, body: str) -> list[tuple[tuple[int, int], int]]:
+    """Every window of part ``index`` in ``body`` (overlapping ones too), with its cost:
+    (substitutions, of which lookalikes), as ((cost), start)."""
+    part, classes = compiled.parts[index], compiled.classes[index]
+    width, found = len(classes), []
+    for start in range(len(body) - width + 1):
+        window = body[start:start + width]
+        if all(ch in cls for ch, cls in zip(window, classes)):
+            subs = [(ch, want) for ch, want in zip(window, part) if ch != want]
+            lookalikes = sum(1 for ch, want in subs if ch != want.swapcase() or not compiled.spec.case_insensitive)
+            found.append(((len(subs), lookalikes), start))
+    return found
+
+
+def _placement(compiled: CompiledPattern, body: str, options: list) -> list[int] | None:
+    """The most literal jackpot placement: one start per part, in order, not overlapping,
+    respecting the anchor, of the least total cost (then the earliest)."""
+    n, widths = compiled.n, [len(c) for c in compiled.classes]
+    anchor = compiled.anchor
+    # best[i][start] = (cost, starts) for parts i.. with part i at start
+    best: list[dict[int, tuple[tuple[int, int], list[int]]]] = [dict() for _ in range(n)]
+    for i in range(n - 1, -1, -1):
+        for cost, start in options[i]:
+            if i == 0 and anchor == "prefix" and start != 0:
+                continue
+            if i == n - 1:
+                if anchor == "suffix" and start + widths[i] != len(body):
+                    continue
+                best[i][start] = (cost, [start])
+                continue
+            tails = [(c, s) for nxt, (c, s) in best[i + 1].items() if nxt >= start + widths[i]]
+            if not tails:
+                continue
+            tail_cost, tail = min(tails, key=lambda t: (t[0], t[1]))
+            best[i][start] = ((cost[0] + tail_cost[0], cost[1] + tail_cost[1]), [start, *tail])
+    if not best[0]:
+        return None
+    return min(best[0].values(), key=lambda t: (t[0], t[1]))[1]
+
+
+def display(compiled: CompiledPattern, body: str) -> Display:
+    """The windows a result highlights: for a jackpot the most literal placement of the
+    parts in order, else each found part's most literal occurrence; regex mode shows the
+    match (as ``highlight_spans``) and has no windows."""
+    if compiled.regex is not None:
+        return Display(highlight_spans(compiled, body), ())
+    options = [sorted(_occurrences(compiled, i, body)) for i in range(compiled.n)]
+    starts: list[int | None] | None = None
+    if all(options) and compiled.jackpot_regex.search(body):
+        starts = _placement(compiled, body, options)
+    if starts is None:
+        starts = [opts[0][1] if opts else None for opts in options]
+    spec = compiled.spec
+    windows = []
+    for part, start in zip(compiled.parts, starts):
+        if start is None:
+            continue
+        text = body[start:start + len(part)]
+        subs = tuple(explain(ch, want, fuzzy=spec.fuzzy, case_insensitive=spec.case_insensitive)
+                     for ch, want in zip(text, part) if ch != want)
+        windows.append(Window(part, start, start + len(part), text, subs))
+    return Display(_merge((w.start, w.end) for w in windows), tuple(windows))
+
+
+def _merge(spans) -> tuple[tuple[int, int], ...]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

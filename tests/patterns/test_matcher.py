@@ -6,8 +6,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patterns.engine import FORMATS, CompiledPattern, MatchResult, PatternSpec, RegexTimeout, compile_pattern, evaluate
-from patterns.engine.matcher import english_words, highlight_spans, quick_rank, straights, word_list
+from patterns.engine import (
+    FORMATS,
+    CompiledPattern,
+    MatchResult,
+    PatternSpec,
+    RegexTimeout,
+    compile_pattern,
+    display,
+    evaluate,
+)
+from patterns.engine.matcher import (
+    WORDS_FILE,
+    english_words,
+    explain,
+    highlight_spans,
+    quick_rank,
+    straights,
+    word_list,
+)
 from patterns.engine.pattern import _compile
 
 SMALL = "abAB12"  # a small alphabet makes matches frequent
@@ -142,6 +159,25 @@ def test_words_are_case_insensitive_and_not_nested() -> None:
     assert "hous" not in english_words("xxhousexx")
 
 
+def test_the_word_list_is_common_words_a_person_recognises() -> None:
+    words = word_list()
+    assert 3000 <= len(words) <= 10_000
+    assert all(w.isascii() and w.isalpha() and w.islower() and 4 <= len(w) <= 10 for w in words)
+    for common in ("house", "water", "people", "online", "garden", "email"):
+        assert common in words
+    for obscure in ("wyve", "yigh", "wulk", "turp", "aalii", "abac"):
+        assert obscure not in words
+    assert "london" not in words  # names are not words here
+    assert english_words("z6MkwyveYighWulkTurp") == []
+    assert WORDS_FILE.read_text().startswith("#") and not any(w.startswith("#") for w in words)
+
+
+def test_the_word_list_documents_where_it_came_from() -> None:
+    readme = (WORDS_FILE.parent / "README.md").read_text()
+    for fact in ("wordfreq", "CC BY-SA 4.0", "SCOWL", "make_words.py"):
+        assert fact in readme
+
+
 def test_highlight_spans() -> None:
     compiled = compile_pattern(PatternSpec("ab cd"))
     assert highlight_spans(compiled, "xxabcdxx") == ((2, 6),)
@@ -173,3 +209,80 @@ def test_a_regex_search_that_runs_too_long_raises_instead_of_hanging() -> None:
         quick_rank(slow, body)
     with pytest.raises(RegexTimeout):
         evaluate(slow, body)
+
+
+@st.composite
+def display_cases(draw: st.DrawFn) -> tuple[CompiledPattern, str]:
+    """Patterns and bodies over a tiny alphabet with lookalikes and both cases, so that a
+    part often occurs several times, literally and not."""
+    letters = "GgQq69oO0"
+    parts = draw(st.lists(st.text("GgOo9", min_size=1, max_size=3), min_size=1, max_size=3))
+    spec = PatternSpec(" ".join(parts), format="ssh", fuzzy=draw(st.booleans()), case_insensitive=draw(st.booleans()),
+                       anchor=draw(st.sampled_from(["anywhere", "prefix", "suffix"])))
+    body = draw(st.text(st.sampled_from(letters + "xy"), min_size=0, max_size=24))
+    return _compile(spec), body
+
+
+def substitutions(part: str, text: str) -> int:
+    return sum(1 for a, b in zip(part, text) if a != b)
+
+
+@settings(max_examples=400, deadline=None)
+@given(display_cases())
+def test_display_shows_the_most_literal_occurrence(case: tuple[CompiledPattern, str]) -> None:
+    compiled, body = case
+    result, shown = evaluate(compiled, body), display(compiled, body)
+    assert [w.part for w in shown.windows] == [part for part, _ in result.matches]  # found parts, in order
+    for window in shown.windows:
+        index = compiled.parts.index(window.part)
+        assert window_matches(compiled, index, body, window.start) and body[window.start:window.end] == window.text
+        assert len(window.lookalikes) == substitutions(window.part, window.text)
+        assert any(a <= window.start and window.end <= b for a, b in shown.spans)  # highlighted
+    if result.jackpot:  # one placement of all the parts, in order, not overlapping, anchored
+        starts = [w.start for w in shown.windows]
+        assert all(a.end <= b.start for a, b in zip(shown.windows, shown.windows[1:]))
+        if compiled.anchor == "prefix":
+            assert starts[0] == 0
+        if compiled.anchor == "suffix":
+            assert shown.windows[-1].end == len(body)
+    else:  # each part's window has no more substitutions than any other occurrence of it
+        for window in shown.windows:
+            index = compiled.parts.index(window.part)
+            others = [body[i:i + len(window.part)] for i in range(len(body)) if window_matches(compiled, index, body, i)]
+            assert substitutions(window.part, window.text) == min(substitutions(window.part, t) for t in others)
+
+
+def test_display_prefers_a_literal_go_to_a_lookalike_qo_and_says_why() -> None:
+    compiled = compile_pattern(PatternSpec("GO", fuzzy=True, case_insensitive=True))  # did:key: no O, so never literal
+    body = "abQoxxxxGoyy"
+    assert evaluate(compiled, body).matches == (("GO", 2),)  # the API keeps the first position
+    shown = display(compiled, body)
+    assert shown.spans == ((8, 10),) and shown.windows[0].text == "Go"
+    assert shown.notes == ("'Go' counted as 'GO': o is O in lowercase (case-insensitive).",)
+
+    only_lookalike = display(compiled, "abQoxx")
+    assert only_lookalike.windows[0].text == "Qo"
+    assert only_lookalike.notes[0].startswith("'Qo' counted as 'GO': Q is a lookalike of G (fuzzy groups G 6 and g 9 q")
+    in_ssh = compile_pattern(PatternSpec("GO", "ssh", fuzzy=True, case_insensitive=True))
+    assert display(in_ssh, "Qoxxgoxx6OxGOxx").spans == ((11, 13),)
+    assert display(in_ssh, "xxGOxx").notes == () and display(in_ssh, "xxGOxx").windows[0].literal
+
+
+def test_a_jackpot_shows_its_most_literal_placement_in_order() -> None:
+    compiled = compile_pattern(PatternSpec("GO BE", "ssh", fuzzy=True, case_insensitive=True))
+    assert display(compiled, "QoxxBexxGOxxBE").spans == ((8, 10), (12, 14))
+    assert display(compiled, "QoxxBExxGOxx").spans == ((0, 2), (4, 6))  # the literal GO comes after BE
+    equal = compile_pattern(PatternSpec("ab ab"))
+    assert display(equal, "xabxxabx").spans == ((1, 3), (5, 7))
+    assert display(equal, "xabxx").spans == ((1, 3),)
+
+
+def test_lookalike_explanations_name_the_fuzzy_groups() -> None:
+    assert explain("0", "O", fuzzy=True, case_insensitive=False).why == "0 is a lookalike of O (fuzzy group O 0 o)"
+    assert explain("9", "G", fuzzy=True, case_insensitive=True).why == "9 is a lookalike of G (fuzzy groups G 6 and g 9 q, with case-insensitive)"
+    assert explain("a", "A", fuzzy=False, case_insensitive=True).kind == "case"
+
+
+def test_regex_mode_display_is_the_match() -> None:
+    compiled = compile_pattern(PatternSpec("a.c", mode="regex"))
+    assert display(compiled, "xxabcx").spans == ((2, 5),) and display(compiled, "xxabcx").windows == ()
