@@ -19,4 +19,19 @@ ensure_venv() {
     .venv/bin/python -m pip install --quiet --require-hashes -r "$requirements"
     echo "$digest" > "$stamp"
   fi
+  build_native_core
+}
+
+# The native grinding core (patterns/engine/native) is compiled in place by the system C
+# compiler whenever its sources change; without a compiler the engine runs in pure Python.
+build_native_core() {
+  local stamp=".venv/.built-native"
+  local digest
+  digest="$(cat setup.py pyproject.toml patterns/engine/native/*.c patterns/engine/native/*.h patterns/engine/native/*.py | sha256sum | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+    echo "== building the native grinding core"
+    .venv/bin/python -m pip install --quiet --no-build-isolation --no-deps -e .
+    .venv/bin/python -c "from patterns.engine import native; print('== native core:', 'built' if native.available() else 'not available (pure Python)')"
+    echo "$digest" > "$stamp"
+  fi
 }
