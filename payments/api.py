@@ -6,14 +6,16 @@ one's own purchases, and Stripe's webhook.
 signature is its authentication.
 """
 import datetime as dt
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from ninja import Router, Schema
+from ninja import Header, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.pagination import paginate
+from pydantic import Field
 
 from core.api import Mapped, PagePagination
 from core.ratelimits import client_address, rate_limit
@@ -24,8 +26,12 @@ router = Router(tags=["payments"])
 purchase_router = Router(tags=["tokens"])
 
 
+# The packs on sale (TOKEN_PACKS, read from the environment at start-up).
+PackName = Literal[tuple(settings.TOKEN_PACKS)]
+
+
 class PackIn(Schema):
-    pack: str
+    pack: PackName = Field(description="A token pack's name, as on /pricing.")
 
 
 class CheckoutOut(Schema):
@@ -106,10 +112,13 @@ def purchase_detail(request: HttpRequest, purchase_id: str):
 
 @router.post("webhook", auth=None, response=WebhookOut, summary="Stripe events, signed with STRIPE_WEBHOOK_SECRET")
 @decorate_view(csrf_exempt)
-def webhook(request: HttpRequest):
+def webhook(
+    request: HttpRequest,
+    stripe_signature: Annotated[str, Header(alias="Stripe-Signature", description="t=…,v1=HMAC-SHA256 of the body")],
+):
     event = services.webhook_receive(
         request.body,
-        signature=request.headers.get("Stripe-Signature"),
+        signature=stripe_signature,
         headers=dict(request.headers),
         remote_ip=client_address(request),
     )

@@ -63,7 +63,7 @@ def test_api_purchase_answers_purchase_id_and_checkout_url(stripe_standin, api_c
 
 def test_api_purchase_refusals(stripe_standin, api_client):
     assert post_json(api_client, "/api/tokens/purchase", {"pack": "mega"}) == (
-        400, {"error": "unknown_pack", "message": "pack: 'mega' is not one of starter, popular, power, whale."}
+        400, {"error": "bad_request", "message": "pack: Input should be 'starter', 'popular', 'power' or 'whale'"}
     )
     status, body = post_json(api_client, "/api/tokens/purchase", {})
     assert status == 400 and body["error"] == "bad_request"
