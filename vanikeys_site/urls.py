@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("patterns.urls")),
     path("", include("pulls.urls")),
+    path("", include("jobs.urls")),
     path("", include("payments.urls")),
     path("", include("economy.urls")),
     path("", api.urls),
