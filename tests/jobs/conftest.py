@@ -35,7 +35,7 @@ from tests.e2e.conftest import (  # noqa: F401  (browser_page is a fixture for t
 )
 from tests.factories import FundedUserFactory
 
-CHUNK_KEYS = 20_480  # about a second of grinding per chunk here
+CHUNK_KEYS = 65_536  # a second or two of grinding per chunk (the native core; more in pure Python)
 # The jobs settings of these tests, for this process and for the worker processes alike.
 JOB_SETTINGS = {
     "KEYS_PER_TOKEN": 1_000,
