@@ -13,8 +13,9 @@ its own::
 Modules: ``formats`` (key formats and body encoders), ``keys`` (keypairs and exports),
 ``pattern`` (parse, validate, compile), ``matcher`` (score, jackpot, bonus), ``odds``
 with ``distribution`` and ``automata`` (exact odds), ``userregex`` (time-limited user
-regexes), ``grind`` (the single-process hot loop), ``pool`` (one process per core) and
-``bench`` (the grinding benchmark). Everything a caller needs is imported here; the
+regexes), ``grind`` (the single-process hot loop), ``pool`` (one process per core),
+``bench`` (the grinding benchmark) and ``native`` (the compiled grinding core, used
+automatically when built: ``native.status()`` says which path runs). Everything a caller needs is imported here; the
 modules are for the engine's own tests. Note that ``patterns.engine.grind`` here is the
 function: reach the module by ``from patterns.engine.grind import …`` or
 ``importlib.import_module("patterns.engine.grind")``.
@@ -22,9 +23,17 @@ function: reach the module by ``from patterns.engine.grind import …`` or
 
 from .bench import bench_pattern, benchmark
 from .formats import FORMATS, Format, UnknownFormat, get_format
-from .grind import Candidate, GrindProgress, GrindResult, KeySource, Until, grind
-from .keys import export_filenames, export_private_key, export_public_key, files_for_export, write_files
-from .matcher import MatchResult, evaluate, highlight_spans
+from .grind import Candidate, GrindProgress, GrindResult, KeyMode, KeySource, Until, grind, resolve_key_mode
+from .keys import (
+    KEY_MODES,
+    export_filenames,
+    export_private_key,
+    export_public_key,
+    files_for_export,
+    private_encodings,
+    write_files,
+)
+from .matcher import Display, MatchResult, display, evaluate, highlight_spans
 from .odds import (
     GuaranteedOdds,
     KeysFigure,
@@ -57,15 +66,16 @@ __all__ = [
     # formats
     "FORMATS", "Format", "UnknownFormat", "get_format",
     # scoring
-    "MatchResult", "evaluate", "highlight_spans",
+    "Display", "MatchResult", "display", "evaluate", "highlight_spans",
     # odds
     "GuaranteedOdds", "KeysFigure", "LevelOdds", "OddsEstimate", "PullOdds", "SamplingInfo",
     "estimate", "exact_odds", "pull_probability",
     # grinding
-    "Candidate", "GrindProgress", "GrindResult", "KeySource", "RegexTimeout", "Until",
-    "grind", "grind_parallel", "max_workers",
+    "Candidate", "GrindProgress", "GrindResult", "KEY_MODES", "KeyMode", "KeySource", "RegexTimeout", "Until",
+    "grind", "grind_parallel", "max_workers", "resolve_key_mode",
     # benchmark
     "bench_pattern", "benchmark",
     # keys
-    "export_filenames", "export_private_key", "export_public_key", "files_for_export", "write_files",
+    "export_filenames", "export_private_key", "export_public_key", "files_for_export", "private_encodings",
+    "write_files",
 ]

@@ -1,6 +1,9 @@
 """The grinding benchmark: keys/s of the grinder against the raw keygen rate, one run.
 
-``benchmark`` is what ``manage.py bench`` and ``python -m bench.grind_bench`` print.
+``benchmark`` is what ``manage.py bench`` and ``python -m bench.grind_bench`` print: the
+path that grinds (``native`` or ``python``), keys/s in seed mode in one process and on
+all cores, the raw PyNaCl baseline measured in the same run and the ratio; for onion
+where the native core runs, also the expanded-key rate and its ratio to that baseline.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Callable
 
 from nacl.bindings import crypto_sign_seed_keypair
 
+from . import native
 from .grind import grind
 from .keys import SEED_LENGTH
 from .pattern import CompiledPattern, PatternSpec, compile_pattern
@@ -53,31 +57,47 @@ def benchmark(
 ) -> dict:
     """Grinding rates against the baseline, measured in this run.
 
-    The baseline and the single-process grinder alternate ``rounds`` times (each round
-    gets ``seconds / rounds``) and the best of each is kept, so that load from other
-    programs hits both alike; then all cores grind for ``seconds``. ``on_stage`` hears
-    what is being measured, for a progress line.
+    The baseline and the single-process grinder (seed mode, and for onion with the
+    native core also expanded-key mode) alternate ``rounds`` times (each round gets
+    ``seconds / rounds``) and the best of each is kept, so that load from other programs
+    hits all alike; then all cores grind for ``seconds`` in each mode. ``on_stage``
+    hears what is being measured, for a progress line.
     """
     workers = workers or os.cpu_count() or 1
     share = seconds / rounds
     say = on_stage or (lambda stage: None)
-    baseline = one = 0.0
+    modes = ["seed"] + (["expanded"] if compiled.format.name == "onion" and native.available() else [])
+    baseline, one = 0.0, dict.fromkeys(modes, 0.0)
     for round_number in range(1, rounds + 1):
         say(f"round {round_number}/{rounds}: baseline keygen")
         baseline = max(baseline, baseline_rate(share))
-        say(f"round {round_number}/{rounds}: grinder, one process")
-        one = max(one, grind(compiled, should_stop=_for(share)).keys_per_second)
-    say(f"grinder on {workers} processes")
-    everyone = grind_parallel(compiled, workers=workers, should_stop=_for(seconds)).keys_per_second
-    return {
+        for mode in modes:
+            say(f"round {round_number}/{rounds}: grinder, one process, {mode} mode")
+            one[mode] = max(one[mode], grind(compiled, should_stop=_for(share), key_mode=mode).keys_per_second)
+    everyone = {}
+    for mode in modes:
+        say(f"grinder on {workers} processes, {mode} mode")
+        everyone[mode] = grind_parallel(compiled, workers=workers, should_stop=_for(seconds),
+                                        key_mode=mode).keys_per_second
+    figures = {
         "format": compiled.format.name,
         "pattern": compiled.spec.pattern,
+        "path": native.path(),
+        "engine": native.status(),
         "workers": workers,
         "seconds": seconds,
-        "keys_per_s_one_process": round(one),
-        "keys_per_s_all_cores": round(everyone),
+        "keys_per_s_one_process": round(one["seed"]),
+        "keys_per_s_all_cores": round(everyone["seed"]),
         "baseline_keys_per_s": round(baseline),
         "baseline": BASELINE,
-        "ratio": round(one / baseline, 3),
-        "scaling_all_cores": round(everyone / one, 3),
+        "ratio": round(one["seed"] / baseline, 3),
+        "scaling_all_cores": round(everyone["seed"] / one["seed"], 3),
     }
+    if "expanded" in modes:
+        figures.update({
+            "expanded_keys_per_s_one_process": round(one["expanded"]),
+            "expanded_keys_per_s_all_cores": round(everyone["expanded"]),
+            "expanded_ratio": round(one["expanded"] / baseline, 3),
+            "expanded_scaling_all_cores": round(everyone["expanded"] / one["expanded"], 3),
+        })
+    return figures

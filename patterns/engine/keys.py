@@ -1,7 +1,12 @@
 """Seeds, keypairs and the standard encodings of a key (PRODUCT.md §1).
 
-Everything is derived from the 32-byte Ed25519 seed; serialisation that a library
-already does (PKCS#8, OpenSSH) is done by ``cryptography``.
+A key's secret is either its 32-byte Ed25519 seed (seed mode, every format) or, for an
+onion key found in expanded-key mode, the 64-byte expanded key Tor stores: a clamped
+scalar ``a`` and a 32-byte prefix (RFC 8032 §5.1.5 names both; there is no seed behind
+such a key). Everything is derived from the secret; serialisation that a library already
+does (PKCS#8, OpenSSH) is done by ``cryptography``. An expanded key exports only as Tor's
+``hs_ed25519_secret_key`` (and its public address): ``private_encodings`` says which
+encodings a secret offers and why not the others.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from .formats import (
 )
 
 SEED_LENGTH = 32
+EXPANDED_LENGTH = 64
+KEY_MODES = ("seed", "expanded")
+GROUP_ORDER = 2**252 + 27742317777372353535851937790883648493  # L, the order of B (RFC 8032)
 TOR_SECRET_HEADER = b"== ed25519v1-secret: type0 ==\x00\x00\x00"
 TOR_PUBLIC_HEADER = b"== ed25519v1-public: type0 ==\x00\x00\x00"
 DID_MULTICODEC_X25519 = b"\xec\x01"
@@ -57,6 +65,68 @@ def keypair_from_seed(seed: bytes) -> tuple[bytes, bytes]:
 
 def public_key_from_seed(seed: bytes) -> bytes:
     return keypair_from_seed(seed)[0]
+
+
+def is_expanded(secret: bytes) -> bool:
+    """Whether ``secret`` is a 64-byte expanded key rather than a 32-byte seed."""
+    return len(secret) == EXPANDED_LENGTH
+
+
+def key_mode(secret: bytes) -> str:
+    """``"seed"`` or ``"expanded"``."""
+    return "expanded" if is_expanded(_checked_secret(secret)) else "seed"
+
+
+def _checked_expanded(expanded: bytes) -> bytes:
+    """A 64-byte expanded key whose scalar is clamped as Tor's are: the low 3 bits clear,
+    bit 254 set and bit 255 clear."""
+    expanded = bytes(expanded)
+    if len(expanded) != EXPANDED_LENGTH:
+        raise ValueError(f"an expanded Ed25519 key is {EXPANDED_LENGTH} bytes, got {len(expanded)}")
+    if expanded[0] & 7 or expanded[31] & 0xC0 != 0x40:
+        raise ValueError("the scalar of an expanded key must be clamped (RFC 8032 §5.1.5)")
+    return expanded
+
+
+def _checked_secret(secret: bytes) -> bytes:
+    if len(secret) == EXPANDED_LENGTH:
+        return _checked_expanded(secret)
+    return _checked_seed(secret)
+
+
+def public_key_from_secret(secret: bytes) -> bytes:
+    """The public key of a seed, or of an expanded key (a B for its scalar a)."""
+    secret = _checked_secret(secret)
+    if is_expanded(secret):
+        return nacl.bindings.crypto_scalarmult_ed25519_base_noclamp(secret[:32])
+    return public_key_from_seed(secret)
+
+
+def expanded_key(secret: bytes) -> bytes:
+    """The 64-byte expanded key (clamped scalar ‖ prefix) of a seed or an expanded key."""
+    secret = _checked_secret(secret)
+    return secret if is_expanded(secret) else tor_expanded_secret_key(secret)
+
+
+def sign_expanded(expanded: bytes, message: bytes) -> bytes:
+    """An RFC 8032 Ed25519 signature (§5.1.6) made from an expanded key: r = H(prefix ‖ M)
+    mod L, R = r B, S = (r + H(R ‖ A ‖ M) a) mod L. For the expanded key of a seed it is
+    the seed's own signature."""
+    expanded = _checked_expanded(expanded)
+    a = int.from_bytes(expanded[:32], "little")
+    public_key = public_key_from_secret(expanded)
+    r = int.from_bytes(hashlib.sha512(expanded[32:] + message).digest(), "little") % GROUP_ORDER
+    big_r = nacl.bindings.crypto_scalarmult_ed25519_base_noclamp(r.to_bytes(32, "little"))
+    k = int.from_bytes(hashlib.sha512(big_r + public_key + message).digest(), "little") % GROUP_ORDER
+    return big_r + ((r + k * a) % GROUP_ORDER).to_bytes(32, "little")
+
+
+def sign(secret: bytes, message: bytes) -> bytes:
+    """An Ed25519 signature of ``message`` by a seed or an expanded key."""
+    secret = _checked_secret(secret)
+    if is_expanded(secret):
+        return sign_expanded(secret, message)
+    return private_key_object(secret).sign(message)
 
 
 def private_key_object(seed: bytes) -> Ed25519PrivateKey:
@@ -145,9 +215,9 @@ def tor_expanded_secret_key(seed: bytes) -> bytes:
     return bytes(expanded)
 
 
-def tor_secret_key_file(seed: bytes) -> bytes:
-    """The content of Tor's ``hs_ed25519_secret_key``."""
-    return TOR_SECRET_HEADER + tor_expanded_secret_key(seed)
+def tor_secret_key_file(secret: bytes) -> bytes:
+    """The content of Tor's ``hs_ed25519_secret_key`` for a seed or an expanded key."""
+    return TOR_SECRET_HEADER + expanded_key(secret)
 
 
 def tor_public_key_file(public_key: bytes) -> bytes:
@@ -188,8 +258,47 @@ def default_comment(public_key: bytes, format_name: str) -> str:
     return f"vanikeys {fmt.address(public_key)}"
 
 
-def export_private_key(seed: bytes, format_name: str, comment: str | None = None) -> dict[str, Any]:
-    """Every private encoding of the seed that applies to ``format_name`` (JSON-serialisable)."""
+SEED_ENCODINGS = ("seed_hex", "jwk", "pkcs8_pem", "openssh_pem")
+EXPANDED_ONLY_REASON = (
+    "this onion key was found in expanded-key mode (a random clamped scalar stepped by 8·B, "
+    "the way Tor's vanity tools work): there is no 32-byte seed behind it, so it exists only as "
+    "Tor's hs_ed25519_secret_key; grind in seed mode for an onion key with every encoding"
+)
+
+
+def private_encodings(secret: bytes, format_name: str) -> dict[str, str | None]:
+    """Every private encoding that applies to ``format_name``, in export order: None when
+    ``secret`` offers it, else one sentence saying why not (for the UI and the API)."""
+    fmt = get_format(format_name)
+    names = list(SEED_ENCODINGS)
+    if fmt.name == "solana":
+        names.append("solana_json")
+    if fmt.name == "onion":
+        names.append("tor_secret_key_b64")
+    if not is_expanded(_checked_secret(secret)):
+        return dict.fromkeys(names)
+    return {name: None if name == "tor_secret_key_b64" else EXPANDED_ONLY_REASON for name in names}
+
+
+def _expanded_for(secret: bytes, format_name: str) -> bytes | None:
+    """The expanded key when ``secret`` is one (only onion keys can be), else None."""
+    secret = _checked_secret(secret)
+    if not is_expanded(secret):
+        return None
+    if get_format(format_name).name != "onion":
+        raise ValueError("an expanded key exports only as an onion key")
+    return secret
+
+
+def export_private_key(secret: bytes, format_name: str, comment: str | None = None) -> dict[str, Any]:
+    """Every private encoding of the secret that applies to ``format_name`` (JSON-serialisable).
+
+    A seed gives all of them; an expanded onion key only ``tor_secret_key_b64`` (see
+    ``private_encodings`` for why)."""
+    expanded = _expanded_for(secret, format_name)
+    if expanded is not None:
+        return {"tor_secret_key_b64": base64.b64encode(tor_secret_key_file(expanded)).decode("ascii")}
+    seed = secret
     public_key = public_key_from_seed(seed)
     fmt = get_format(format_name)
     comment = default_comment(public_key, fmt.name) if comment is None else comment
@@ -220,14 +329,32 @@ def export_public_key(public_key: bytes, format_name: str, comment: str = "") ->
     return exported
 
 
-def export_filenames(format_name: str) -> list[str]:
-    """The names files_for_export uses for ``format_name`` (to check a directory up front)."""
+def export_filenames(format_name: str, key_mode: str = "seed") -> list[str]:
+    """The names files_for_export uses for ``format_name`` (to check a directory up front);
+    ``key_mode="expanded"`` for an onion key found in expanded-key mode."""
+    if key_mode not in KEY_MODES:
+        raise ValueError(f"key_mode must be one of {', '.join(KEY_MODES)}")
+    if key_mode == "expanded":
+        return list(files_for_export(expanded_key(bytes(SEED_LENGTH)), format_name))
     return list(files_for_export(bytes(SEED_LENGTH), format_name))
 
 
-def files_for_export(seed: bytes, format_name: str, comment: str | None = None) -> dict[str, str | bytes]:
-    """filename → content for every encoding; the onion files form a Tor HiddenServiceDir."""
+def files_for_export(secret: bytes, format_name: str, comment: str | None = None) -> dict[str, str | bytes]:
+    """filename → content for every encoding; the onion files form a Tor HiddenServiceDir.
+
+    An expanded onion key gives only the address and the HiddenServiceDir files."""
     fmt = get_format(format_name)
+    expanded = _expanded_for(secret, fmt.name)
+    if expanded is not None:
+        public_key = public_key_from_secret(expanded)
+        address = fmt.address(public_key)
+        return {
+            "address.txt": address + "\n",
+            "hs_ed25519_secret_key": tor_secret_key_file(expanded),
+            "hs_ed25519_public_key": tor_public_key_file(public_key),
+            "hostname": address + "\n",
+        }
+    seed = secret
     public_key = public_key_from_seed(seed)
     comment = default_comment(public_key, fmt.name) if comment is None else comment
     private = export_private_key(seed, fmt.name, comment)

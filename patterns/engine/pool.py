@@ -1,12 +1,13 @@
 """The process pool: ``grind_parallel`` runs ``grind`` on one process per core.
 
-Each worker draws its own seeds from the OS CSPRNG and grinds its exact share of the
-budget, and reports to the parent over one queue: ``("progress", pid, keys tried, seed
-or None)`` while it runs (the seed only when its best key changed), then exactly one of
-``("done", pid, stopped reason, best seed)``, ``("timeout", pid, message, None)`` (a
-regex search past its limit: the parent raises ``RegexTimeout`` again) or ``("error",
-pid, message, None)``. Only seeds cross the process boundary; the parent rebuilds and
-rescores each offered key from its seed. A stop event set by the parent (a worker reached
+Each worker draws its own randomness from the OS CSPRNG and grinds its exact share of
+the budget, and reports to the parent over one queue: ``("progress", pid, keys tried,
+secret or None)`` while it runs (the secret only when its best key changed), then
+exactly one of ``("done", pid, stopped reason, best secret)``, ``("timeout", pid,
+message, None)`` (a regex search past its limit: the parent raises ``RegexTimeout``
+again) or ``("error", pid, message, None)``. A secret is a key's 32-byte seed, or its
+64-byte expanded key in expanded-key mode (onion). Only secrets cross the process
+boundary; the parent rebuilds and rescores each offered key from its secret. A stop event set by the parent (a worker reached
 ``until``, ``should_stop()``, Ctrl-C) ends every worker after its current batch.
 """
 
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .grind import Candidate, GrindProgress, GrindResult, Until, candidate_from_seed, grind
+from .grind import Candidate, GrindProgress, GrindResult, KeyMode, Until, candidate_from_secret, grind, resolve_key_mode
 from .pattern import CompiledPattern
 from .userregex import RegexTimeout
 
@@ -33,8 +34,8 @@ def _split_budget(budget: int | None, workers: int) -> list[int | None]:
 
 
 def _worker(compiled: CompiledPattern, budget: int | None, until: Until, stop: Any, messages: Any,
-            progress_every: float) -> None:
-    """One grinding process: reports (keys tried, best seed) and finally its result.
+            progress_every: float, key_mode: KeyMode = "seed") -> None:
+    """One grinding process: reports (keys tried, best secret) and finally its result.
 
     SIGINT is ignored here; the parent turns Ctrl-C into the stop event, so every
     worker still reports its best key.
@@ -44,20 +45,20 @@ def _worker(compiled: CompiledPattern, budget: int | None, until: Until, stop: A
     sent: list[bytes | None] = [None]
 
     def report(state: GrindProgress) -> None:
-        seed = state.best.seed if state.best is not None else None
-        messages.put(("progress", pid, state.keys_tried, seed if seed != sent[0] else None))
-        sent[0] = seed
+        secret = state.best.secret if state.best is not None else None
+        messages.put(("progress", pid, state.keys_tried, secret if secret != sent[0] else None))
+        sent[0] = secret
 
     try:
-        result = grind(compiled, budget, until, report, stop.is_set, progress_every)
+        result = grind(compiled, budget, until, report, stop.is_set, progress_every, key_mode=key_mode)
     except RegexTimeout as exc:  # the parent raises it again, as grind would
         messages.put(("timeout", pid, str(exc), None))
         return
     except Exception as exc:  # reported to the parent, which raises
         messages.put(("error", pid, f"{type(exc).__name__}: {exc}", None))
         return
-    seed = result.best.seed if result.best is not None else None
-    messages.put(("done", pid, result.stopped_reason, seed))
+    secret = result.best.secret if result.best is not None else None
+    messages.put(("done", pid, result.stopped_reason, secret))
 
 
 class _Pool:
@@ -69,15 +70,15 @@ class _Pool:
         self.finished: dict[int, str] = {}
         self.best: Candidate | None = None
 
-    def offer(self, seed: bytes | None) -> None:
-        if seed is None:
+    def offer(self, secret: bytes | None) -> None:
+        if secret is None:
             return
-        candidate = candidate_from_seed(self.compiled, seed)
+        candidate = candidate_from_secret(self.compiled, secret)
         if self.best is None or candidate.rank > self.best.rank:
             self.best = candidate
 
     def receive(self, message: tuple) -> None:
-        kind, pid, value, seed = message
+        kind, pid, value, secret = message
         if kind == "timeout":
             raise RegexTimeout(value)
         if kind == "error":
@@ -86,7 +87,7 @@ class _Pool:
             self.tried[pid] = value
         else:
             self.finished[pid] = value
-        self.offer(seed)
+        self.offer(secret)
 
     @property
     def keys_tried(self) -> int:
@@ -106,20 +107,22 @@ def grind_parallel(
     progress: Callable[[GrindProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     progress_every: float = 0.5,
+    key_mode: KeyMode = None,
 ) -> GrindResult:
     """Grind on ``workers`` processes (default: one per core), each drawing its own
-    seeds from the OS CSPRNG. The budget is split exactly; the first worker to reach
-    ``until`` stops the others. Ctrl-C stops all and returns the best so far with
-    stopped_reason "interrupted".
+    randomness from the OS CSPRNG. The budget is split exactly; the first worker to
+    reach ``until`` stops the others. Ctrl-C stops all and returns the best so far with
+    stopped_reason "interrupted". ``key_mode`` as for ``grind`` (resolved here, once).
     """
     workers = workers or os.cpu_count() or 1
     if not 1 <= workers <= max_workers():
         raise ValueError(f"workers must be between 1 and {max_workers()}")
+    key_mode = resolve_key_mode(compiled, key_mode)
     context = multiprocessing.get_context()
     stop = context.Event()
     messages = context.Queue()
     processes = [
-        context.Process(target=_worker, args=(compiled, share, until, stop, messages, progress_every),
+        context.Process(target=_worker, args=(compiled, share, until, stop, messages, progress_every, key_mode),
                         daemon=True)
         for share in _split_budget(budget, workers)
     ]

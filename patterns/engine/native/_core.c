@@ -325,7 +325,7 @@ INLINE void ge_pack(u8 out[32], const fe *x, const fe *y)
  * =================================================================================== */
 
 #ifndef VK_WINDOW
-#define VK_WINDOW 5
+#define VK_WINDOW 6
 #endif
 #define W VK_WINDOW
 #define ENTRIES (1 << (W - 1))
@@ -340,6 +340,7 @@ INLINE void ge_pack(u8 out[32], const fe *x, const fe *y)
 static niels TABLE[WINDOWS][ENTRIES];
 static niels STEP8;          /* 8B */
 static niels STEP8_LANES;    /* 8 LANES B */
+static niels STEP32;         /* 32B */
 
 static int ge_to_niels_batch(niels *out, const ge *pts, int n)
 {
@@ -378,15 +379,18 @@ static int init_tables(void)
     int rc = ge_to_niels_batch(&TABLE[0][0], pts, WINDOWS * ENTRIES);
     free(pts);
     if (rc < 0) return -1;
-    ge p = {fe_bx, fe_by, FE_ONE, fe_bt}, steps[2];
+    ge p = {fe_bx, fe_by, FE_ONE, fe_bt}, steps[3];
     ge_dbl(&p, &p); ge_dbl(&p, &p); ge_dbl(&p, &p);     /* 8B */
     steps[0] = p;
-    for (int m = LANES; m > 1; m >>= 1) ge_dbl(&p, &p); /* 8 LANES B */
+    ge_dbl(&p, &p); ge_dbl(&p, &p);                     /* 32B */
+    steps[2] = p;
+    for (int m = LANES; m > 4; m >>= 1) ge_dbl(&p, &p); /* 8 LANES B */
     steps[1] = p;
-    niels n[2];
-    if (ge_to_niels_batch(n, steps, 2) < 0) return -1;
+    niels n[3];
+    if (ge_to_niels_batch(n, steps, 3) < 0) return -1;
     STEP8 = n[0];
     STEP8_LANES = n[1];
+    STEP32 = n[2];
     return 0;
 }
 
@@ -806,6 +810,27 @@ INLINE void scan(const matcher *m, scan_state *s, const u8 *digits, int from, in
     }
 }
 
+/* The same from position 0 to len for four bodies at once: four independent chains
+ * keep the processor busy where one waits on the previous character. */
+INLINE void scan4(const matcher *m, scan_state s[4], const u8 (*digits)[MAX_BODY], int len)
+{
+    if (!m->narrow) {
+        for (int j = 0; j < 4; j++) scan(m, &s[j], digits[j], 0, len);
+        return;
+    }
+    const u64 starts = (u64)m->starts, ends = (u64)m->all_ends;
+    u64 d0 = 0, d1 = 0, d2 = 0, d3 = 0, f0 = 0, f1 = 0, f2 = 0, f3 = 0;
+    for (int i = 0; i < len; i++) {
+        d0 = ((d0 << 1) | starts) & (u64)m->masks[digits[0][i]];
+        d1 = ((d1 << 1) | starts) & (u64)m->masks[digits[1][i]];
+        d2 = ((d2 << 1) | starts) & (u64)m->masks[digits[2][i]];
+        d3 = ((d3 << 1) | starts) & (u64)m->masks[digits[3][i]];
+        f0 |= d0 & ends; f1 |= d1 & ends; f2 |= d2 & ends; f3 |= d3 & ends;
+    }
+    s[0] = (scan_state){d0, f0}; s[1] = (scan_state){d1, f1};
+    s[2] = (scan_state){d2, f2}; s[3] = (scan_state){d3, f3};
+}
+
 /* One step with a set of possible characters (the union of their masks). */
 INLINE void scan_set(const matcher *m, scan_state *s, u128 mask)
 {
@@ -822,6 +847,8 @@ typedef struct {
     int fmt;
     const matcher *m;       /* NULL: every key is a hit (regex mode, tests) */
     int min_parts;          /* a hit holds at least this many parts */
+    int tail_min;           /* onion: parts a key must be able to reach for its checksum
+                               characters to be worth a SHA3 (min_parts: exact) */
     int include_first;      /* key 0 is a hit whatever it holds */
     /* out */
     Py_ssize_t nhits, cap;
@@ -892,6 +919,7 @@ typedef struct {
 } kernel;
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(VK_BASELINE_ONLY)
+#include <immintrin.h>
 #define VK_HAVE_AVX2 1
 #define K(name) name##_avx2
 #define KTARGET __attribute__((target("avx2,bmi2")))
@@ -991,26 +1019,35 @@ static int seed_batch_run(const kernel *k, hits *h, const u8 *seeds, Py_ssize_t 
 }
 
 PyDoc_STRVAR(seed_batch_doc,
-"seed_batch(fmt, seeds, matcher, min_parts=1, include_first=False) -> (indices, pks, bodies)\n\n"
+"seed_batch(fmt, seeds, matcher, min_parts=1, include_first=False, tail_min_parts=None)\n"
+"    -> (indices, pks, bodies)\n\n"
 "Public keys of the 32-byte seeds, encoded in format fmt; returns the keys whose body\n"
 "holds at least min_parts parts of the matcher (every key when matcher is None, and\n"
 "key 0 when include_first): their indices, their public keys (32 bytes each) and their\n"
-"bodies joined by newlines.");
+"bodies joined by newlines. Onion only: tail_min_parts (default min_parts, exact) is\n"
+"what a key whose characters 0..50 hold fewer than min_parts parts must be able to reach\n"
+"through the checksum characters for that checksum to be computed and looked at.");
 
 static PyObject *py_seed_batch(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"fmt", "seeds", "matcher", "min_parts", "include_first", NULL};
-    int fmt, min_parts = 1, include_first = 0;
+    static char *names[] = {"fmt", "seeds", "matcher", "min_parts", "include_first", "tail_min_parts", NULL};
+    int fmt, min_parts = 1, include_first = 0, tail_min = 0;
     Py_buffer seeds;
-    PyObject *blob;
+    PyObject *blob, *tail = Py_None;
     matcher m;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iy*O|ip", names, &fmt, &seeds, &blob, &min_parts, &include_first))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iy*O|ipO", names, &fmt, &seeds, &blob, &min_parts, &include_first,
+                                     &tail))
         return NULL;
+    if (tail != Py_None && (tail_min = PyLong_AsLong(tail)) == -1 && PyErr_Occurred()) {
+        PyBuffer_Release(&seeds);
+        return NULL;
+    }
     hits h = {0};
     PyObject *result = NULL;
     if (check_format(fmt) < 0 || parse_matcher(blob, &m, &h.m) < 0) goto done;
     if (seeds.len % 32) { PyErr_SetString(PyExc_ValueError, "seeds must be 32 bytes each"); goto done; }
     h.fmt = fmt; h.min_parts = min_parts < 1 ? 1 : min_parts; h.include_first = include_first;
+    h.tail_min = tail == Py_None || tail_min < h.min_parts ? h.min_parts : tail_min;
     int rc;
     const kernel *k = KERNEL;
     Py_BEGIN_ALLOW_THREADS
@@ -1050,20 +1087,26 @@ static int check_expanded_scalar(const u8 *s, Py_ssize_t count)
 }
 
 PyDoc_STRVAR(expanded_batch_doc,
-"expanded_batch(scalar, count, matcher, min_parts=1, include_first=False) -> (offsets, pks, bodies)\n\n"
+"expanded_batch(scalar, count, matcher, min_parts=1, include_first=False, tail_min_parts=None)\n"
+"    -> (offsets, pks, bodies)\n\n"
 "Onion candidates (a + 8 i) B for i < count, a the clamped 32-byte little-endian scalar;\n"
 "returns the offsets i, public keys and bodies of the hits as seed_batch does.");
 
 static PyObject *py_expanded_batch(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"scalar", "count", "matcher", "min_parts", "include_first", NULL};
+    static char *names[] = {"scalar", "count", "matcher", "min_parts", "include_first", "tail_min_parts", NULL};
     Py_buffer scalar;
     Py_ssize_t count;
-    int min_parts = 1, include_first = 0;
-    PyObject *blob;
+    int min_parts = 1, include_first = 0, tail_min = 0;
+    PyObject *blob, *tail = Py_None;
     matcher m;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*nO|ip", names, &scalar, &count, &blob, &min_parts, &include_first))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*nO|ipO", names, &scalar, &count, &blob, &min_parts,
+                                     &include_first, &tail))
         return NULL;
+    if (tail != Py_None && (tail_min = PyLong_AsLong(tail)) == -1 && PyErr_Occurred()) {
+        PyBuffer_Release(&scalar);
+        return NULL;
+    }
     hits h = {0};
     PyObject *result = NULL;
     expanded_work *w = NULL;
@@ -1074,6 +1117,7 @@ static PyObject *py_expanded_batch(PyObject *self, PyObject *args, PyObject *kwa
     w = aligned_alloc(64, (sizeof(expanded_work) + 63) / 64 * 64);
     if (!w) { PyErr_NoMemory(); goto done; }
     h.fmt = FMT_ONION; h.min_parts = min_parts < 1 ? 1 : min_parts; h.include_first = include_first;
+    h.tail_min = tail == Py_None || tail_min < h.min_parts ? h.min_parts : tail_min;
     int rc = 0;
     const kernel *k = KERNEL;
     if (count > 0) {
@@ -1150,7 +1194,7 @@ static PyObject *py_bodies(PyObject *self, PyObject *args)
     hits h = {0};
     if (check_format(fmt) < 0) goto done;
     if (pks.len % 32) { PyErr_SetString(PyExc_ValueError, "public keys are 32 bytes each"); goto done; }
-    h.fmt = fmt; h.m = NULL; h.min_parts = 1;
+    h.fmt = fmt; h.m = NULL; h.min_parts = h.tail_min = 1;
     Py_ssize_t n = pks.len / 32;
     for (Py_ssize_t start = 0; start < n; start += CHUNK) {
         int count = n - start < CHUNK ? (int)(n - start) : CHUNK;
@@ -1286,7 +1330,7 @@ static PyObject *py_profile(PyObject *self, PyObject *args)
     u64 best_seed = ~0ULL, best_check = ~0ULL, best_exp = ~0ULL;
     expanded_work *w = aligned_alloc(64, (sizeof(expanded_work) + 63) / 64 * 64);
     hits h = {0};
-    h.fmt = FMT_ONION; h.min_parts = 1; h.m = mp;
+    h.fmt = FMT_ONION; h.min_parts = h.tail_min = 1; h.m = mp;
     u8 scalar[32];
     memset(scalar, 0x11, 32); scalar[0] = 0x40; scalar[31] = 0x55;
     for (long r = 0; r < reps; r++) {

@@ -155,12 +155,37 @@ INLINE void K(onion_checksums)(u8 out[KVEC][2], const u8 *pks[KVEC])
     }
 }
 
+/* The first 51 base32 digits of an onion label (the first 255 bits of pk). */
+#if KVEC == 4
+INLINE KTARGET void K(onion_head_digits)(u8 *out, const u8 pk[32])
+{
+    /* each 5-byte group is 8 digits: spread its 40 bits over 8 bytes (pdep), most
+     * significant digit first (byte swap) */
+    u8 buf[40];
+    memcpy(buf, pk, 32);
+    memset(buf + 32, 0, 8);
+    for (int g = 0; g < 6; g++) {
+        u64 word;
+        memcpy(&word, buf + 5 * g, 8);
+        u64 v = __builtin_bswap64(word) >> 24;
+        u64 spread = __builtin_bswap64(_pdep_u64(v, 0x1f1f1f1f1f1f1f1fULL));
+        memcpy(out + 8 * g, &spread, 8);
+    }
+    out[48] = pk[30] >> 3;
+    out[49] = (u8)(((pk[30] & 7) << 2) | (pk[31] >> 6));
+    out[50] = (pk[31] >> 1) & 31;
+}
+#else
+#define onion_head_digits_base onion_head_digits
+#endif
+
 /* ---- Onion pre-check -------------------------------------------------------------
  * Characters 0..48 of the label come from y alone, 49 also holds the sign of x, 50 is
  * y again, 51..54 hold the checksum and 55 is always 'd'. A key is decided as far as
  * the characters known allow; the checksum is computed (KVEC keys at a time) only for
- * hits, and for keys that could still become hits through characters 51..55, each of
- * those taken as any character it can be. */
+ * hits, and for keys that could still reach tail_min parts through characters 51..55,
+ * each of those taken as any character it can be (tail_min = min_parts is exact; the
+ * grinder asks for one more in expanded mode, see grind.py). */
 
 /* After the exact characters 0..50 (state s): hit, maybe, or out. */
 INLINE int K(onion_verdict)(const hits *h, const scan_state *s, const u8 pk[32], Py_ssize_t index)
@@ -173,7 +198,7 @@ INLINE int K(onion_verdict)(const hits *h, const scan_state *s, const u8 pk[32],
     scan_set(m, &t, m->tail_any);
     scan_set(m, &t, m->tail54);
     scan_set(m, &t, m->tail55);
-    return popcount128(t.found) >= h->min_parts ? 2 : 0;
+    return popcount128(t.found) >= h->tail_min ? 2 : 0;
 }
 
 /* Checksums of the pending keys, then the exact verdict and the hits. */
@@ -188,12 +213,12 @@ static KTARGET void K(onion_finish)(hits *h, const u8 (*pk)[32], pending_key *pe
         for (int k = 0; k < count; k++) {
             pending_key *p = &pending[j + k];
             u8 digits[MAX_BODY];
-            onion_head_digits(digits, pk[p->i]);
             onion_tail_digits(digits, pk[p->i], checksum[k]);
             if (p->maybe) {
                 scan(h->m, &p->s, digits, 51, 56);
                 if (popcount128(p->s.found) < h->min_parts) continue;
             }
+            K(onion_head_digits)(digits, pk[p->i]);
             emit(h, base + p->i, pk[p->i], digits, 56);
         }
     }
@@ -222,20 +247,291 @@ static KTARGET int K(check_keys)(hits *h, const u8 (*pk)[32], int n, Py_ssize_t 
     }
     pending_key pending[CHUNK > LANES ? CHUNK : LANES];
     int npending = 0;
-    for (int i = 0; i < n; i++) {
-        scan_state s = {0, 0};
+    for (int i = 0; i < n; i += 4) {
+        int count = n - i < 4 ? n - i : 4;
+        scan_state s[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
         if (m) {
-            u8 digits[MAX_BODY];
-            onion_head_digits(digits, pk[i]);
-            scan(m, &s, digits, 0, 51);
+            u8 digits[4][MAX_BODY];
+            for (int j = 0; j < 4; j++) K(onion_head_digits)(digits[j], pk[i + (j < count ? j : 0)]);
+            scan4(m, s, (const u8 (*)[MAX_BODY])digits, 51);
         }
-        int verdict = m ? K(onion_verdict)(h, &s, pk[i], base + i) : 1;
-        if (verdict) pending[npending++] = (pending_key){i, verdict == 2, s};
+        for (int j = 0; j < count; j++) {
+            int verdict = m ? K(onion_verdict)(h, &s[j], pk[i + j], base + i + j) : 1;
+            if (verdict) pending[npending++] = (pending_key){i + j, verdict == 2, s[j]};
+        }
     }
     K(onion_finish)(h, pk, pending, npending, base);
     return 0;
 }
 
+
+#if KVEC == 4
+/* ---- Expanded mode, four lanes per vector ------------------------------------------
+ * Every lane adds the same point, so the field arithmetic runs four candidates at once
+ * in AVX2: radix 2^25.5 (ten limbs, 26 and 25 bits alternately, limb i at bit
+ * ceil(25.5 i)), one limb of each of four field elements per 256-bit vector, products by
+ * vpmuludq (32 x 32 -> 64 bits). Limb i times limb j lands on limb i + j, doubled when
+ * both are odd (their offsets add up to one bit more), times 19 past limb 9 (2^255 = 19).
+ * Bounds: the first factor of a product has limbs below 2^28.5, the second below 2^26.5
+ * (19 times it fits 32 bits); ten products then sum below 2^63. Sums and differences are
+ * loose and only ever used as first factors, or carried first. */
+
+typedef struct { __m256i v[10]; } fe4;
+typedef struct { fe4 X, Y, Z, T; } ge4;
+typedef struct { fe4 ypx, ymx, xy2d; } niels4;
+
+#define KINLINE INLINE KTARGET
+
+KINLINE void fe4_add(fe4 *h, const fe4 *f, const fe4 *g)
+{
+    for (int i = 0; i < 10; i++) h->v[i] = _mm256_add_epi64(f->v[i], g->v[i]);
+}
+
+/* f - g + 2p; g carried (limbs at most 2^26 + a little). */
+KINLINE void fe4_sub(fe4 *h, const fe4 *f, const fe4 *g)
+{
+    const __m256i p0 = _mm256_set1_epi64x((1LL << 27) - 38);
+    const __m256i even = _mm256_set1_epi64x((1LL << 27) - 2), odd = _mm256_set1_epi64x((1LL << 26) - 2);
+    h->v[0] = _mm256_sub_epi64(_mm256_add_epi64(f->v[0], p0), g->v[0]);
+    for (int i = 1; i < 10; i++)
+        h->v[i] = _mm256_sub_epi64(_mm256_add_epi64(f->v[i], (i & 1) ? odd : even), g->v[i]);
+}
+
+/* Carry every limb into the next (limb 9 into limb 0 times 19). */
+KINLINE void fe4_carry(fe4 *h)
+{
+    const __m256i m26 = _mm256_set1_epi64x((1LL << 26) - 1), m25 = _mm256_set1_epi64x((1LL << 25) - 1);
+    __m256i *v = h->v, c;
+#define CARRY4(i)                                                                        \
+    do {                                                                                 \
+        c = _mm256_srli_epi64(v[i], (i & 1) ? 25 : 26);                                  \
+        v[i] = _mm256_and_si256(v[i], (i & 1) ? m25 : m26);                              \
+        v[(i) + 1] = _mm256_add_epi64(v[(i) + 1], c);                                    \
+    } while (0)
+    CARRY4(0); CARRY4(4); CARRY4(1); CARRY4(5); CARRY4(2); CARRY4(6); CARRY4(3); CARRY4(7);
+    CARRY4(4); CARRY4(8);
+    c = _mm256_srli_epi64(v[9], 25);
+    v[9] = _mm256_and_si256(v[9], m25);
+    /* 19 c = 16 c + 2 c + c */
+    c = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(c, 4), _mm256_slli_epi64(c, 1)), c);
+    v[0] = _mm256_add_epi64(v[0], c);
+    CARRY4(0);
+#undef CARRY4
+}
+
+KINLINE void fe4_mul(fe4 *h, const fe4 *f, const fe4 *g)
+{
+    const __m256i nineteen = _mm256_set1_epi64x(19);
+    __m256i g19[10], f2[10], t[10];
+    for (int j = 1; j < 10; j++) g19[j] = _mm256_mul_epu32(g->v[j], nineteen);
+    for (int i = 0; i < 10; i++) f2[i] = (i & 1) ? _mm256_add_epi64(f->v[i], f->v[i]) : f->v[i];
+#pragma GCC unroll 10
+    for (int k = 0; k < 10; k++) {
+        __m256i acc = _mm256_setzero_si256();
+#pragma GCC unroll 10
+        for (int i = 0; i < 10; i++) {
+            int j = k - i;
+            const __m256i a = (k & 1) ? f->v[i] : f2[i];
+            const __m256i b = j >= 0 ? g->v[j] : g19[j + 10];
+            acc = _mm256_add_epi64(acc, _mm256_mul_epu32(a, b));
+        }
+        t[k] = acc;
+    }
+    memcpy(h->v, t, sizeof(t));
+    fe4_carry(h);
+}
+
+/* Squaring: each pair of limbs once, doubled (55 products instead of 100). */
+KINLINE void fe4_sq(fe4 *h, const fe4 *f)
+{
+    const __m256i nineteen = _mm256_set1_epi64x(19);
+    __m256i f2[10], f4[10], f19[10], t[10];
+    for (int i = 0; i < 10; i++) {
+        f2[i] = _mm256_add_epi64(f->v[i], f->v[i]);
+        f4[i] = _mm256_add_epi64(f2[i], f2[i]);
+        f19[i] = _mm256_mul_epu32(f->v[i], nineteen);
+    }
+#pragma GCC unroll 10
+    for (int k = 0; k < 10; k++) {
+        __m256i acc = _mm256_setzero_si256();
+#pragma GCC unroll 10
+        for (int i = 0; i < 10; i++) {
+            int j = k - i, wrap = j < 0;
+            if (wrap) j += 10;
+            if (i > j) continue;
+            /* coefficient: 2 for a pair of different limbs, 2 more when both are odd */
+            int c = (i < j ? 2 : 1) * ((i & 1) && (j & 1) ? 2 : 1);
+            const __m256i a = c == 1 ? f->v[i] : c == 2 ? f2[i] : f4[i];
+            const __m256i b = wrap ? f19[j] : f->v[j];
+            acc = _mm256_add_epi64(acc, _mm256_mul_epu32(a, b));
+        }
+        t[k] = acc;
+    }
+    memcpy(h->v, t, sizeof(t));
+    fe4_carry(h);
+}
+
+static KTARGET void fe4_sqn(fe4 *h, const fe4 *f, int n)
+{
+    fe4_sq(h, f);
+    for (int i = 1; i < n; i++) fe4_sq(h, h);
+}
+
+/* 1/z lane by lane, by the same addition chain as fe_invert. */
+static KTARGET void fe4_invert(fe4 *out, const fe4 *z)
+{
+    fe4 z2, z9, z11, t, z5, z10, z20, z40, z50, z100, z200, z250;
+    fe4_sq(&z2, z);
+    fe4_sqn(&t, &z2, 2);
+    fe4_mul(&z9, &t, z);
+    fe4_mul(&z11, &z9, &z2);
+    fe4_sq(&t, &z11);
+    fe4_mul(&z5, &t, &z9);
+    fe4_sqn(&t, &z5, 5);
+    fe4_mul(&z10, &t, &z5);
+    fe4_sqn(&t, &z10, 10);
+    fe4_mul(&z20, &t, &z10);
+    fe4_sqn(&t, &z20, 20);
+    fe4_mul(&z40, &t, &z20);
+    fe4_sqn(&t, &z40, 10);
+    fe4_mul(&z50, &t, &z10);
+    fe4_sqn(&t, &z50, 50);
+    fe4_mul(&z100, &t, &z50);
+    fe4_sqn(&t, &z100, 100);
+    fe4_mul(&z200, &t, &z100);
+    fe4_sqn(&t, &z200, 50);
+    fe4_mul(&z250, &t, &z50);
+    fe4_sqn(&t, &z250, 5);
+    fe4_mul(out, &t, &z11);
+}
+
+/* r = p + q, q the same affine point in every lane (7 multiplications). */
+KINLINE void ge4_madd(ge4 *r, const ge4 *p, const niels4 *q)
+{
+    fe4 a, b, c, d, e, f, g, hh;
+    fe4_sub(&a, &p->Y, &p->X);
+    fe4_mul(&a, &a, &q->ymx);
+    fe4_add(&b, &p->Y, &p->X);
+    fe4_mul(&b, &b, &q->ypx);
+    fe4_mul(&c, &p->T, &q->xy2d);
+    fe4_add(&d, &p->Z, &p->Z);
+    fe4_sub(&e, &b, &a);
+    fe4_sub(&f, &d, &c);
+    fe4_carry(&f);
+    fe4_add(&g, &d, &c);
+    fe4_add(&hh, &b, &a);
+    fe4_carry(&hh);
+    fe4_mul(&r->X, &e, &f);
+    fe4_mul(&r->Y, &g, &hh);
+    fe4_mul(&r->T, &e, &hh);
+    fe4_mul(&r->Z, &g, &f);
+}
+
+/* A radix-2^51 element (limbs below 2^51) as limbs of lane j. */
+KINLINE void fe4_set_lane(fe4 *h, int j, const fe *f)
+{
+    u64 limbs[10];
+    for (int i = 0; i < 5; i++) {
+        limbs[2 * i] = f->v[i] & ((1ULL << 26) - 1);
+        limbs[2 * i + 1] = f->v[i] >> 26;
+    }
+    for (int i = 0; i < 10; i++) {
+        u64 lanes[4];
+        memcpy(lanes, &h->v[i], 32);
+        lanes[j] = limbs[i];
+        memcpy(&h->v[i], lanes, 32);
+    }
+}
+
+/* Lane j of a carried element back in radix 2^51 (limbs loose, for fe_tobytes). */
+KINLINE void fe4_get_lanes(fe out[4], const fe4 *h)
+{
+    u64 limbs[10][4];
+    memcpy(limbs, h->v, sizeof(limbs));
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 5; i++) out[j].v[i] = limbs[2 * i][j] + (limbs[2 * i + 1][j] << 26);
+}
+
+KINLINE void fe4_broadcast(fe4 *h, const fe *f)
+{
+    memset(h, 0, sizeof(*h));
+    fe copy = *f;
+    fe_reduce_weak(&copy);
+    for (int j = 0; j < 4; j++) fe4_set_lane(h, j, &copy);
+}
+
+typedef struct {
+    ge4 lane[LANES / 4];
+    fe4 z[LANES / 4], zi[LANES / 4], scratch[LANES / 4];
+} expanded_work4;
+
+static KTARGET void fe4_batch_invert(fe4 *out, const fe4 *in, fe4 *scratch, int n)
+{
+    fe4 acc = in[0], inv, t;
+    scratch[0] = in[0];
+    for (int i = 1; i < n; i++) {
+        fe4_mul(&acc, &acc, &in[i]);
+        scratch[i] = acc;
+    }
+    fe4_invert(&inv, &acc);
+    for (int i = n - 1; i > 0; i--) {
+        fe4_mul(&t, &inv, &scratch[i - 1]);
+        fe4_mul(&inv, &inv, &in[i]);
+        out[i] = t;
+    }
+    out[0] = inv;
+}
+
+static KTARGET int K(expanded_run)(hits *h, const u8 scalar[32], Py_ssize_t n, expanded_work *w)
+{
+    static __thread expanded_work4 *v;   /* one per thread, kept for the next call */
+    if (!v && !(v = aligned_alloc(64, (sizeof(expanded_work4) + 63) / 64 * 64))) return -1;
+    /* lanes 0..3 from a B by steps of 8B, then each group of four from the previous by 32B */
+    ge p;
+    K(scalarmult_base)(&p, scalar);
+    w->lane[0] = p;
+    for (int l = 1; l < 4; l++) ge_madd(&w->lane[l], &w->lane[l - 1], &STEP8);
+    memset(&v->lane[0], 0, sizeof(ge4));
+    for (int l = 0; l < 4; l++) {
+        ge *q = &w->lane[l];
+        fe_reduce_weak(&q->X); fe_reduce_weak(&q->Y); fe_reduce_weak(&q->Z); fe_reduce_weak(&q->T);
+        fe4_set_lane(&v->lane[0].X, l, &q->X);
+        fe4_set_lane(&v->lane[0].Y, l, &q->Y);
+        fe4_set_lane(&v->lane[0].Z, l, &q->Z);
+        fe4_set_lane(&v->lane[0].T, l, &q->T);
+    }
+    niels4 step, step32;
+    fe4_broadcast(&step32.ypx, &STEP32.ypx);
+    fe4_broadcast(&step32.ymx, &STEP32.ymx);
+    fe4_broadcast(&step32.xy2d, &STEP32.xy2d);
+    int first_groups = n < LANES ? (int)((n + 3) / 4) : LANES / 4;
+    for (int g = 1; g < first_groups; g++) ge4_madd(&v->lane[g], &v->lane[g - 1], &step32);
+    fe4_broadcast(&step.ypx, &STEP8_LANES.ypx);
+    fe4_broadcast(&step.ymx, &STEP8_LANES.ymx);
+    fe4_broadcast(&step.xy2d, &STEP8_LANES.xy2d);
+    int rc = 0;
+    for (Py_ssize_t start = 0; start < n && rc == 0; start += LANES) {
+        int count = n - start < LANES ? (int)(n - start) : LANES;
+        int groups = (count + 3) / 4;
+        if (start > 0)
+            for (int g = 0; g < groups; g++) ge4_madd(&v->lane[g], &v->lane[g], &step);
+        for (int g = 0; g < groups; g++) v->z[g] = v->lane[g].Z;
+        fe4_batch_invert(v->zi, v->z, v->scratch, groups);
+        for (int g = 0; g < groups; g++) {
+            fe4 x4, y4;
+            fe xs[4], ys[4];
+            fe4_mul(&x4, &v->lane[g].X, &v->zi[g]);
+            fe4_mul(&y4, &v->lane[g].Y, &v->zi[g]);
+            fe4_get_lanes(xs, &x4);
+            fe4_get_lanes(ys, &y4);
+            for (int j = 0; j < 4 && 4 * g + j < count; j++) ge_pack(w->pk[4 * g + j], &xs[j], &ys[j]);
+        }
+        rc = K(check_keys)(h, (const u8 (*)[32])w->pk, count, start);
+    }
+    return rc;
+}
+
+#else
 /* Expanded mode: candidates (a + 8 i) B for i < n, LANES side by side. Lane l holds
  * (a + 8 (LANES r + l)) B in round r and then adds 8 LANES B. Compression needs y for
  * every candidate but x (for its sign) only when the characters from y leave the key
@@ -291,6 +587,8 @@ static KTARGET int K(expanded_run)(hits *h, const u8 scalar[32], Py_ssize_t n, e
     }
     return 0;
 }
+
+#endif
 
 static const kernel K(kernel) = {
     KNAME, K(seed_keys), K(scalars_points), K(check_keys), K(expanded_run),
