@@ -1,6 +1,8 @@
 """``{% spark_meter_for_pull pull %}``: the spark meter of a pull's pattern, under its result.
 
-Computed once per pattern per request (a 10× pull shows ten results of one pattern).
+Computed once per pattern per request (a 10× pull shows ten results of one pattern). In an
+htmx response it also refreshes the /app offer's meter out of band, so the meter next to
+the Guaranteed button moves as soon as a pull lands.
 """
 from django import template
 
@@ -28,5 +30,8 @@ def spark_meter_for_pull(context, pull) -> dict:
             cache[key] = None
         else:
             cache[key] = spark.spark_meter(user, spec, key=key, price_tokens=quote.price_tokens)
-    return {"meter": cache[key], "spec": spec, "standalone": True, "csrf_token": context.get("csrf_token"),
-            "request": request}
+    refreshed = request.__dict__.setdefault("_spark_offer_refreshed", set())
+    oob = bool(getattr(request, "htmx", False)) and key not in refreshed  # once per pattern and response
+    refreshed.add(key)
+    return {"meter": cache[key], "spec": spec, "standalone": True, "oob": oob,
+            "csrf_token": context.get("csrf_token"), "request": request}

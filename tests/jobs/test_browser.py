@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from economy import selectors as wallet
 from jobs.models import Job
 from patterns.engine.formats import did_key_public_key
-from tests.factories import FundedUserFactory
+from tests.factories import FundedUserFactory, use_up_free_pulls
 from tests.jobs.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -133,4 +133,31 @@ def test_cancel_from_the_job_page_shows_the_refund_first(live_server, grinders, 
     assert 0 < given <= refund  # the workers kept grinding until the click
     assert wallet.balance(user) == 100_000 - PRICE + given
     shot(page, "job-cancelled-desktop")
+    connections.close_all()
+
+
+def test_a_full_spark_meter_under_a_pull_result_becomes_a_free_guaranteed_job(live_server, grinders, browser_page):
+    user = FundedUserFactory(tokens=1_000)
+    use_up_free_pulls(user)
+    page = browser_page
+    log_in(page, live_server.url, user)
+    page.goto(f"{live_server.url}/app?pattern=GO+BE+42&format=did:key&anchor=anywhere&mode=words&fuzzy=on")
+    expect(page.locator("[data-testid=spark-meter]")).to_contain_text("0 / 100 tokens")
+    page.click("#pull-button")
+    result = page.locator("[data-testid=pull-result]")
+    expect(result).to_be_visible(timeout=60_000)
+    meter = result.locator("[data-testid=spark-meter]")
+    expect(meter).to_contain_text("100 / 100 tokens")
+    expect(page.locator("#offer-spark [data-testid=spark-meter]")).to_contain_text("100 / 100 tokens")  # next to Guaranteed too
+    for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        shot(page, f"job-spark-on-pull-{name}")
+    balance = wallet.balance(user)
+    connections.close_all()
+    meter.locator("[data-testid=spark-convert]").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    expect(page.locator("[data-testid=job-panel]")).to_contain_text("paid by the spark meter")
+    expect(page.locator("[data-testid=job-result]")).to_be_visible(timeout=120_000)
+    job = Job.objects.get()
+    assert job.paid_with == "spark" and wallet.balance(user) == balance
     connections.close_all()

@@ -26,7 +26,9 @@ def page(owner, client_of) -> Client:
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
+    html = response.content.decode()
+    assert "{#" not in html and "{%" not in html, "a template tag or comment leaked into the page"
+    return re.sub(r"\s+", " ", html)
 
 
 def test_the_app_page_has_the_guaranteed_offer_next_to_pull_and_a_no_javascript_button(page):

@@ -265,3 +265,15 @@ def test_staff_refund_gives_back_what_is_left_with_the_staff_member_named(rich_u
     services.job_refund_by_staff(job.pk, reason="goodwill", created_by=staff)
     back = LedgerEntry.objects.get(kind="refund", user=rich_user)
     assert (back.amount, back.created_by, back.refunds_id) == (job.price_tokens, staff, job.spend_entry_id)
+
+
+@pytest.mark.parametrize("fmt", ["solana", "ssh", "ssh-fp", "onion"])
+def test_a_job_in_every_format_keeps_a_key_that_exports_for_its_address(rich_user, captured_enqueues, fmt):
+    from jobs import selectors as job_selectors
+    from patterns.engine.grind import candidate_from_secret
+
+    job = finish_job(make_job(rich_user, "ab", format=fmt))
+    secret = custody.open_seed(Job.objects.get(pk=job.pk).encrypted_seed)
+    assert candidate_from_secret(compile_pattern(PatternSpec("ab", format=fmt)), secret).address == job.address
+    _, files = job_selectors.key_files_for_owner(rich_user, job.pk)
+    assert files["address.txt"].strip() == job.address
