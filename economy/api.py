@@ -4,7 +4,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from core.api import PagePagination
 
@@ -28,8 +28,8 @@ class EntryOut(Schema):
 
 
 class LimitsIn(Schema):
-    tokens_per_day: int | None = Field(None, ge=0, le=1_000_000_000, description="None: no daily limit.")
-    tokens_per_month: int | None = Field(None, ge=0, le=1_000_000_000, description="None: no monthly limit.")
+    tokens_per_day: StrictInt | None = Field(None, ge=0, le=1_000_000_000, description="None: no daily limit.")
+    tokens_per_month: StrictInt | None = Field(None, ge=0, le=1_000_000_000, description="None: no monthly limit.")
 
 
 class LimitsOut(LimitsIn):

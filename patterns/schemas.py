@@ -2,7 +2,7 @@
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, StrictInt
 
 from core.validators import CleanText
 from patterns.engine import ANCHORS, FORMATS, MODES, PatternSpec
@@ -25,7 +25,7 @@ class PatternIn(Schema):
 
 
 class EstimateIn(PatternIn):
-    budget: int | None = Field(default=None, ge=1, le=10**12)
+    budget: StrictInt | None = Field(default=None, ge=1, le=10**12)
 
 
 class PatternIssueOut(Schema):

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from ninja import Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.pagination import paginate
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from core.api import Mapped, PagePagination
 from core.ratelimits import rate_limit
@@ -20,7 +20,7 @@ router = Router(tags=["pulls"])
 
 
 class ExecuteIn(PatternIn):
-    count: int = Field(default=1, description="1 for a pull, 10 for a 10× pull (one debit).")
+    count: StrictInt = Field(default=1, description="1 for a pull, 10 for a 10× pull (one debit).")
 
 
 class HistoryQuery(Schema):
