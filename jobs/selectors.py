@@ -18,7 +18,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from economy import selectors as economy_selectors
@@ -259,20 +259,37 @@ def chunk_keys_tried(job_id: int) -> int:
     return Chunk.objects.filter(job_id=job_id).aggregate(total=Sum("keys_done"))["total"] or 0
 
 
+def current_rate(job_id: int, *, now) -> tuple[float, int]:
+    """(keys/s, workers busy) of an open job: for each worker heard from in the last
+    RATE_WINDOW_SECONDS, the rate of its latest chunk that has measured one (a chunk just
+    claimed has not yet; one just finished still tells the rate of its worker, once), and
+    the workers holding a running chunk with a fresh heartbeat."""
+    recent = now - timedelta(seconds=RATE_WINDOW_SECONDS)
+    fresh = now - timedelta(seconds=settings.JOB_HEARTBEAT_STALE_SECONDS)
+    latest: dict[str, float] = {}
+    busy: set[str] = set()
+    chunks = (
+        Chunk.objects.filter(job_id=job_id, heartbeat_at__gte=min(recent, fresh))
+        .filter(status__in=[Chunk.Status.RUNNING, Chunk.Status.DONE])
+        .order_by("heartbeat_at")
+        .values_list("worker", "status", "heartbeat_at", "keys_per_second")
+    )
+    for worker, status, heartbeat, rate in chunks:
+        if status == Chunk.Status.RUNNING and heartbeat >= fresh:
+            busy.add(worker)
+        if heartbeat >= recent and rate > 0:
+            latest[worker] = rate  # ordered by heartbeat: the last one wins
+    return float(sum(latest.values())), len(busy)
+
+
 def job_progress(job: Job) -> JobProgress:
     """Keys tried (summed over chunks while the job runs, frozen once it settles), the
     current rate (chunks heard from in the last few seconds), the workers on it, and the
     figures derived from them."""
     now = timezone.now()
     if job.active:
-        recent = now - timedelta(seconds=RATE_WINDOW_SECONDS)
-        fresh = now - timedelta(seconds=settings.JOB_HEARTBEAT_STALE_SECONDS)
-        figures = Chunk.objects.filter(job_id=job.pk).aggregate(
-            keys=Sum("keys_done"),
-            rate=Sum("keys_per_second", filter=Q(heartbeat_at__gte=recent, status__in=[Chunk.Status.RUNNING, Chunk.Status.DONE])),
-            workers=Count("worker", distinct=True, filter=Q(status=Chunk.Status.RUNNING, heartbeat_at__gte=fresh)),
-        )
-        keys, rate, workers = figures["keys"] or 0, float(figures["rate"] or 0.0), figures["workers"] or 0
+        keys = Chunk.objects.filter(job_id=job.pk).aggregate(keys=Sum("keys_done"))["keys"] or 0
+        rate, workers = current_rate(job.pk, now=now)
         refund = cancel_refund(job, keys)
     else:
         keys, workers, refund = job.keys_tried, 0, 0

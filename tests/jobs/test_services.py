@@ -277,3 +277,23 @@ def test_a_job_in_every_format_keeps_a_key_that_exports_for_its_address(rich_use
     assert candidate_from_secret(compile_pattern(PatternSpec("ab", format=fmt)), secret).address == job.address
     _, files = job_selectors.key_files_for_owner(rich_user, job.pk)
     assert files["address.txt"].strip() == job.address
+
+
+def test_the_job_rate_counts_each_worker_once_by_its_latest_chunk(rich_user, captured_enqueues):
+    job = make_job(rich_user, HARD)
+    now = timezone.now()
+    second = dt.timedelta(seconds=1)
+    Chunk.objects.filter(job=job).delete()
+    for index, (worker, status, heard, rate) in enumerate([
+        ("a:1", "done", now - 2 * second, 50_000.0),  # a's last chunk, just finished ...
+        ("a:1", "running", now - second, 60_000.0),  # ... and the one it grinds now
+        ("b:2", "running", now - second, 40_000.0),
+        ("c:3", "running", now - second, 0.0),  # just claimed: no rate yet, but busy
+        ("d:4", "done", now - 60 * second, 99_000.0),  # long gone
+    ]):
+        Chunk.objects.create(job=job, index=index, budget=CHUNK_KEYS, status=status, worker=worker,
+                             heartbeat_at=heard, keys_per_second=rate, keys_done=1_000)
+    assert selectors.current_rate(job.pk, now=now) == (100_000.0, 3)
+    progress = selectors.job_progress(job)
+    assert progress.keys_tried == 5_000 and progress.workers_busy == 3
+    assert progress.expected_matches_per_hour == pytest.approx(progress.keys_per_second * 3600 * job.p_jackpot)
