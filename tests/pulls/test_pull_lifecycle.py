@@ -1,4 +1,5 @@
 """A pull's life: paid and recorded together, refunded on failure, its key in custody."""
+import base64
 import subprocess
 import threading
 from datetime import timedelta
@@ -121,9 +122,15 @@ def test_a_refused_start_is_an_application_error_and_records_nothing(user, spec,
 def test_the_private_key_loads_and_signs_for_the_address(finished_pull, api_client, fmt, tmp_path):
     pull = finished_pull(pattern="ab", fmt=fmt)
     exports = api_client.get(f"/api/pulls/{pull.public_id}/key").json()["private_key"]
+    message = b"vanikeys owns this address"
+    if "seed_hex" not in exports:  # an onion key found in expanded-key mode: Tor's key file only
+        expanded = base64.b64decode(exports["tor_secret_key_b64"])[32:]
+        public = keys.public_key_from_secret(expanded)
+        assert get_format(fmt).address(public) == pull.address
+        Ed25519PublicKey.from_public_bytes(public).verify(keys.sign_expanded(expanded, message), message)
+        return
     public = keys.public_key_from_seed(bytes.fromhex(exports["seed_hex"]))
     assert get_format(fmt).address(public) == pull.address
-    message = b"vanikeys owns this address"
     for pem in (exports["pkcs8_pem"], exports["openssh_pem"]):
         loader = serialization.load_pem_private_key if "BEGIN PRIVATE" in pem else serialization.load_ssh_private_key
         private = loader(pem.encode(), password=None)

@@ -29,6 +29,7 @@ from patterns.engine import (
     grind_parallel,
     max_workers,
     pull_probability,
+    resolve_key_mode,
     write_files,
 )
 from patterns.presenters import format_percent
@@ -102,6 +103,9 @@ class Command(VaniKeysCommand):
         parser.add_argument("--budget", type=int, help="stop after this many keys")
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                             help="grinding processes (default: one per core)")
+        parser.add_argument("--seed-mode", action="store_true",
+                            help="onion: derive the key from a seed (every encoding) instead of "
+                                 "expanded-key mode (Tor's key file only, far faster)")
         parser.add_argument("--out", help="write every encoding into this directory (files 0600)")
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
@@ -109,11 +113,12 @@ class Command(VaniKeysCommand):
         compiled = self.compile(options)
         until = parse_until(options["until"], options["budget"], compiled.n)
         self.check_numbers(options)
-        out = self.check_out(options["out"], compiled.format.name)
+        key_mode = resolve_key_mode(compiled, "seed" if options["seed_mode"] else None)
+        out = self.check_out(options["out"], compiled.format.name, key_mode)
         progress = ProgressLine(self.stderr, compiled.n, p_jackpot_per_key(compiled))
         try:
             result = grind_parallel(compiled, workers=options["workers"], budget=options["budget"],
-                                    until=until, progress=progress, progress_every=1.0)
+                                    until=until, progress=progress, progress_every=1.0, key_mode=key_mode)
         except RegexTimeout as exc:
             raise usage_error(str(exc)) from exc
         finally:
@@ -142,14 +147,14 @@ class Command(VaniKeysCommand):
         check_workers(options["workers"])
 
     @staticmethod
-    def check_out(directory: str | None, format_name: str) -> Path | None:
+    def check_out(directory: str | None, format_name: str, key_mode: str = "seed") -> Path | None:
         """Refuse up front (not after grinding) a directory that would be overwritten."""
         if directory is None:
             return None
         out = Path(directory)
         if out.exists() and not out.is_dir():
             raise usage_error(f"--out {directory}: exists and is not a directory")
-        clashes = [name for name in export_filenames(format_name) if (out / name).exists()]
+        clashes = [name for name in export_filenames(format_name, key_mode) if (out / name).exists()]
         if clashes:
             raise usage_error(f"--out {directory}: would overwrite {', '.join(clashes)}")
         return out
@@ -196,14 +201,15 @@ def render(report: dict[str, Any]) -> str:
     if "files" in report:
         return "\n".join([*lines, "", "private key written (mode 0600) to:", *report["files"]])
     private = report["private_key"]
-    lines += [
-        "",
-        f"seed (hex)   {private['seed_hex']}",
-        f"JWK          {json.dumps(private['jwk'])}",
-    ]
+    lines.append("")
+    if "seed_hex" not in private:  # an onion key found in expanded-key mode
+        lines.append("expanded-key mode: only Tor's key file exists for this key (--seed-mode for every encoding)")
+    else:
+        lines += [f"seed (hex)   {private['seed_hex']}", f"JWK          {json.dumps(private['jwk'])}"]
     if "solana_json" in private:
         lines.append(f"solana JSON  {private['solana_json']}")
     if "tor_secret_key_b64" in private:
         lines.append(f"Tor hs_ed25519_secret_key (base64)  {private['tor_secret_key_b64']}")
-    lines += ["", private["pkcs8_pem"].rstrip(), private["openssh_pem"].rstrip()]
+    if "pkcs8_pem" in private:
+        lines += ["", private["pkcs8_pem"].rstrip(), private["openssh_pem"].rstrip()]
     return "\n".join(lines)
