@@ -39,11 +39,20 @@ class Command(VaniKeysCommand):
 
 
 def render(figures: dict[str, Any]) -> str:
-    return "\n".join([
+    lines = [
         f"format            {figures['format']} (pattern {figures['pattern']!r})",
+        f"path              {figures['engine']}",
         f"one process       {figures['keys_per_s_one_process']:>10,} keys/s",
         f"all cores ({figures['workers']})     {figures['keys_per_s_all_cores']:>10,} keys/s"
         f"  ({figures['scaling_all_cores']:.2f}x one process)",
         f"baseline          {figures['baseline_keys_per_s']:>10,} keys/s  ({figures['baseline']})",
         f"ratio             {figures['ratio']:.3f}  (one process / baseline)",
-    ])
+    ]
+    if "expanded_ratio" in figures:
+        lines += [
+            f"expanded, one     {figures['expanded_keys_per_s_one_process']:>10,} keys/s  (onion expanded-key mode)",
+            f"expanded, all ({figures['workers']}) {figures['expanded_keys_per_s_all_cores']:>10,} keys/s"
+            f"  ({figures['expanded_scaling_all_cores']:.2f}x one process)",
+            f"expanded ratio    {figures['expanded_ratio']:.1f}  (expanded one process / baseline)",
+        ]
+    return "\n".join(lines)
