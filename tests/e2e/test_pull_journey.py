@@ -53,7 +53,7 @@ def pull_and_watch_progress(page, budget: int) -> list[int]:
     while not result.is_visible():
         text = page.locator("[data-testid=keys-tried]").first.text_content(timeout=60_000) if progress.count() else None
         if text:
-            seen.append(int(text))
+            seen.append(int(text.replace(",", "")))
         page.wait_for_timeout(150)
     expect(result).to_be_visible()
     return seen
