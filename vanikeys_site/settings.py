@@ -364,7 +364,9 @@ JOB_VISIBILITY_TIMEOUT_SECONDS = env_int(
     "JOB_VISIBILITY_TIMEOUT_SECONDS", 2 * (max(JOB_CHUNK_TIME_LIMIT_SECONDS, PULL_TIME_LIMIT_SECONDS) + 30)
 )
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_VISIBILITY_TIMEOUT_SECONDS}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}), "visibility_timeout": JOB_VISIBILITY_TIMEOUT_SECONDS,
+    }
 # Task events, so Flower (bin/start: http://127.0.0.1:5555) shows chunk tasks as they run.
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
