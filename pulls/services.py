@@ -69,10 +69,18 @@ def pull_start(user: AbstractBaseUser, *, spec: PatternSpec, count: int = 1) -> 
 
 
 def _enqueue(pulls: list[Pull]) -> None:
+    """Queue the grinding tasks. A broker that does not answer (after Celery's own publish
+    retries) does not fail the request: the pulls are paid and recorded as queued, and the
+    stale sweep fails and refunds any that no worker took (PULL_QUEUE_TIMEOUT_MINUTES)."""
+    from kombu.exceptions import OperationalError
+
     from .tasks import run_pull_task
 
     for pull in pulls:
-        run_pull_task.delay(pull.pk)
+        try:
+            run_pull_task.delay(pull.pk)
+        except OperationalError:
+            log.error("pull %s: the broker did not take its task; the stale sweep will refund it", pull.pk)
 
 
 def pull_begin(pull_id: int) -> Pull | None:
