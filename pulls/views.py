@@ -11,11 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError, BadRequest
 from core.ratelimits import rate_limit
+from jobs import selectors as job_selectors
+from jobs.presenters import JobView
 from patterns.forms import PatternForm
 
 from . import selectors, services
 from .forms import HistoryFilterForm
-from .presenters import PullView, key_files
+from .presenters import BatchView, PullView, key_files
 
 HISTORY_EXPORT_FIELDS = ["number", "created_at", "pattern", "format", "status", "address", "score", "n", "jackpot", "missing", "bonus"]
 
@@ -25,8 +27,7 @@ def render_panel(request: HttpRequest, pulls: list) -> HttpResponse:
 
 
 def panel_context(pulls: list) -> dict:
-    views = [PullView(pull) for pull in pulls]
-    return {"pulls": views, "lead": views[0], "polling": any(not view.finished for view in views)}
+    return BatchView(pulls).context()
 
 
 def start_pulls(request: HttpRequest, form: PatternForm) -> list:
@@ -93,8 +94,10 @@ def owner_action(action):
     @require_POST
     def view(request: HttpRequest, public_id) -> HttpResponse:
         pull = action(request.user, public_id=public_id)
-        if request.htmx:
-            return render(request, "pulls/_result.html", {"pull": PullView(pull)})
+        if request.htmx:  # a tile of a 10× pull stays a tile (and the best one says so)
+            tile = request.POST.get("tile")
+            context = {"pull": PullView(pull), "tile": tile in ("1", "best"), "best_tile": tile == "best"}
+            return render(request, "pulls/_result.html", context)
         return redirect("pull_page", public_id=pull.public_id)
 
     view.__name__ = action.__name__
@@ -130,7 +133,8 @@ def history_filters(request: HttpRequest) -> dict:
 def history_page(request: HttpRequest) -> HttpResponse:
     filters = history_filters(request)
     pulls = selectors.history(request.user, **filters)[:500]
-    return render(request, "pulls/history.html", {"pulls": [PullView(p) for p in pulls], "filters": filters})
+    jobs = [JobView(job) for job in job_selectors.job_history(request.user)[:100]]  # guaranteed jobs, listed first
+    return render(request, "pulls/history.html", {"pulls": [PullView(p) for p in pulls], "filters": filters, "jobs": jobs})
 
 
 @login_required
