@@ -10,10 +10,10 @@ def test_the_rate_starts_from_a_typical_figure_and_follows_measurements(settings
     settings.GRIND_POOL_WORKERS = 2
     assert selectors.pool_keys_per_second() == 2 * selectors.DEFAULT_KEYS_PER_SECOND_PER_WORKER
     for rate in (30_000, 32_000, 34_000):
-        services.record_grinding_rate(rate)
+        services.grinding_rate_record(rate)
     assert selectors.pool_keys_per_second() == 64_000
-    services.record_grinding_rate(3_000)  # one odd, slow pull
-    services.record_grinding_rate(0)
+    services.grinding_rate_record(3_000)  # one odd, slow pull
+    services.grinding_rate_record(0)
     assert 60_000 <= selectors.pool_keys_per_second() <= 64_000
 
 
@@ -29,8 +29,8 @@ def test_a_finished_words_pull_feeds_the_estimate(finished_pull_rate, settings):
 def finished_pull_rate(user, settings, django_capture_on_commit_callbacks):
     settings.PULL_BUDGET_KEYS = 3_000
     with django_capture_on_commit_callbacks(execute=False):
-        (pull,) = pulls.request_pulls(user=user, spec=PatternSpec(pattern="ab"))
-    pulls.execute_pull(pull.pk)
+        (pull,) = pulls.pull_start(user, spec=PatternSpec(pattern="ab"))
+    pulls.pull_execute(pull.pk)
     return selectors.worker_keys_per_second()
 
 
@@ -38,6 +38,6 @@ def finished_pull_rate(user, settings, django_capture_on_commit_callbacks):
 def test_regex_pulls_do_not_count(user, settings, django_capture_on_commit_callbacks):
     settings.PULL_BUDGET_KEYS = 2_000
     with django_capture_on_commit_callbacks(execute=False):
-        (pull,) = pulls.request_pulls(user=user, spec=PatternSpec(pattern="a.b", mode="regex"))
-    pulls.execute_pull(pull.pk)
+        (pull,) = pulls.pull_start(user, spec=PatternSpec(pattern="a.b", mode="regex"))
+    pulls.pull_execute(pull.pk)
     assert selectors.worker_keys_per_second() == selectors.DEFAULT_KEYS_PER_SECOND_PER_WORKER
