@@ -12,7 +12,10 @@ database is used for queues only. For each process count it starts `celery worke
 --concurrency=N -Q grinding`, starts a job for a pattern no run will find ("vani 42",
 about 44 million keys a match), waits until N chunks are grinding, counts the job's keys
 over ``--seconds`` from the chunks' own progress (what the job page shows), then cancels
-the job and stops the worker. The counts alternate for ``--rounds`` rounds and the best
+the job and stops the worker. Next to each, the same number of plain grinder processes
+(no Celery, no database) run side by side: the ceiling the machine allows, so a ratio
+below 2× on a busy or shared machine can be told from overhead of the jobs themselves.
+The counts alternate for ``--rounds`` rounds and the best
 rate of each is compared. Run it on a quiet machine: anything else using the cores is
 measured too.
 """
@@ -98,6 +101,32 @@ def stop(worker: subprocess.Popen) -> None:
         worker.wait()
 
 
+RAW_GRIND = """
+import sys, time
+from patterns.engine import PatternSpec, compile_pattern, grind
+compiled = compile_pattern(PatternSpec(sys.argv[1]))
+grind(compiled, budget=20_000)  # warm up, as a chunk's first batches are
+start = None
+def stop():
+    global start
+    start = start or time.monotonic()
+    return time.monotonic() - start > float(sys.argv[2])
+result = grind(compiled, should_stop=stop)
+print(result.keys_tried, result.seconds)
+"""
+
+
+def raw_rate(env: dict[str, str], processes: int, seconds: float) -> float:
+    """The ceiling: ``processes`` plain grinder processes side by side, no Celery, no database."""
+    runs = [subprocess.Popen([sys.executable, "-c", RAW_GRIND, PATTERN, str(seconds)], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    total = 0.0
+    for run in runs:
+        keys, took = run.communicate(timeout=seconds + 120)[0].split()
+        total += int(keys) / float(took)
+    return total
+
+
 def measure(user, processes: int, seconds: float) -> tuple[float, int]:
     """Keys/s of one job while ``processes`` chunks grind it; the workers that took part."""
     from jobs import selectors, services
@@ -141,8 +170,12 @@ def main() -> None:
     print(f"job bench: pattern {PATTERN!r}, {args.seconds:g} s per run, chunks of {args.chunk_seconds:g} s, "
           f"{args.rounds} alternating rounds (best of each kept), {os.cpu_count()} CPUs")
     rates: dict[int, float] = {}
+    ceilings: dict[int, float] = {}
     for round_number in range(1, args.rounds + 1):
         for processes in args.processes:
+            plural = "es" if processes > 1 else ""
+            ceiling = raw_rate(env, processes, args.seconds)
+            ceilings[processes] = max(ceiling, ceilings.get(processes, 0.0))
             log = ROOT / "var" / "job-bench" / f"worker-{processes}.log"
             worker = start_worker(env, processes, log)
             try:
@@ -150,12 +183,14 @@ def main() -> None:
             finally:
                 stop(worker)
             rates[processes] = max(rate, rates.get(processes, 0.0))
-            print(f"  round {round_number}, {processes} worker process{'es' if processes > 1 else ''}: {rate:>10,.0f} keys/s"
-                  f"  (chunks ground by {workers} process{'es' if workers > 1 else ''})")
-    base = rates[args.processes[0]]
+            print(f"  round {round_number}, {processes} process{plural}: job {rate:>9,.0f} keys/s"
+                  f" (chunks ground by {workers}), plain grinders side by side {ceiling:>9,.0f} keys/s")
+    base, raw_base = rates[args.processes[0]], ceilings[args.processes[0]]
     for processes in args.processes:
-        print(f"  best, {processes} process{'es' if processes > 1 else ''}: {rates[processes]:>10,.0f} keys/s"
-              f"  = {rates[processes] / base:.2f}× {args.processes[0]}")
+        print(f"  best, {processes} process{'es' if processes > 1 else ''}: job {rates[processes]:>9,.0f} keys/s"
+              f" = {rates[processes] / base:.2f}× {args.processes[0]}"
+              f"   (plain grinders: {ceilings[processes] / raw_base:.2f}×; the job keeps"
+              f" {rates[processes] / ceilings[processes]:.0%} of their rate)")
 
 if __name__ == "__main__":
     main()
