@@ -38,6 +38,8 @@ except ImportError as exc:  # not built: the pure-Python grinder runs instead
     )
 else:
     _IMPORT_ERROR = None
+    if os.environ.get("VANIKEYS_NATIVE_KERNEL"):  # "baseline" or "avx2": pin the kernel (tests, ops)
+        _core.set_kernel(os.environ["VANIKEYS_NATIVE_KERNEL"])
 
 if TYPE_CHECKING:
     from ..pattern import CompiledPattern
