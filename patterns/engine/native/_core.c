@@ -1114,8 +1114,9 @@ static PyObject *py_expanded_batch(PyObject *self, PyObject *args, PyObject *kwa
     if (scalar.len != 32) { PyErr_SetString(PyExc_ValueError, "the scalar is 32 bytes"); goto done; }
     if (count < 0) { PyErr_SetString(PyExc_ValueError, "count must be >= 0"); goto done; }
     if (check_expanded_scalar((const u8 *)scalar.buf, count) < 0) goto done;
-    w = aligned_alloc(64, (sizeof(expanded_work) + 63) / 64 * 64);
-    if (!w) { PyErr_NoMemory(); goto done; }
+    static __thread expanded_work *work;   /* one per thread, kept for the next call */
+    if (!work) work = aligned_alloc(64, (sizeof(expanded_work) + 63) / 64 * 64);
+    if (!(w = work)) { PyErr_NoMemory(); goto done; }
     h.fmt = FMT_ONION; h.min_parts = min_parts < 1 ? 1 : min_parts; h.include_first = include_first;
     h.tail_min = tail == Py_None || tail_min < h.min_parts ? h.min_parts : tail_min;
     int rc = 0;
@@ -1128,7 +1129,6 @@ static PyObject *py_expanded_batch(PyObject *self, PyObject *args, PyObject *kwa
     if (rc < 0) { PyErr_NoMemory(); goto done; }
     result = hits_to_python(&h);
 done:
-    free(w);
     hits_free(&h);
     PyBuffer_Release(&scalar);
     return result;

@@ -462,24 +462,26 @@ KINLINE void fe4_broadcast(fe4 *h, const fe *f)
 
 typedef struct {
     ge4 lane[LANES / 4];
-    fe4 z[LANES / 4], zi[LANES / 4], scratch[LANES / 4];
+    fe4 zi[LANES / 4];
 } expanded_work4;
 
-static KTARGET void fe4_batch_invert(fe4 *out, const fe4 *in, fe4 *scratch, int n)
+/* zi[g] = 1 / lane[g].Z for g < n, one inversion for all (Montgomery's trick); zi first
+ * holds the running products and is overwritten from the top down as they are used. */
+static KTARGET void fe4_batch_invert_z(fe4 *zi, const ge4 *lane, int n)
 {
-    fe4 acc = in[0], inv, t;
-    scratch[0] = in[0];
+    fe4 acc = lane[0].Z, inv, t;
+    zi[0] = acc;
     for (int i = 1; i < n; i++) {
-        fe4_mul(&acc, &acc, &in[i]);
-        scratch[i] = acc;
+        fe4_mul(&acc, &acc, &lane[i].Z);
+        zi[i] = acc;
     }
     fe4_invert(&inv, &acc);
     for (int i = n - 1; i > 0; i--) {
-        fe4_mul(&t, &inv, &scratch[i - 1]);
-        fe4_mul(&inv, &inv, &in[i]);
-        out[i] = t;
+        fe4_mul(&t, &inv, &zi[i - 1]);
+        fe4_mul(&inv, &inv, &lane[i].Z);
+        zi[i] = t;
     }
-    out[0] = inv;
+    zi[0] = inv;
 }
 
 static KTARGET int K(expanded_run)(hits *h, const u8 scalar[32], Py_ssize_t n, expanded_work *w)
@@ -515,8 +517,7 @@ static KTARGET int K(expanded_run)(hits *h, const u8 scalar[32], Py_ssize_t n, e
         int groups = (count + 3) / 4;
         if (start > 0)
             for (int g = 0; g < groups; g++) ge4_madd(&v->lane[g], &v->lane[g], &step);
-        for (int g = 0; g < groups; g++) v->z[g] = v->lane[g].Z;
-        fe4_batch_invert(v->zi, v->z, v->scratch, groups);
+        fe4_batch_invert_z(v->zi, v->lane, groups);
         for (int g = 0; g < groups; g++) {
             fe4 x4, y4;
             fe xs[4], ys[4];
