@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
+from jobs.selectors import jobs_by_ledger_reference
 from pulls.selectors import pulls_by_ledger_reference
 
 
@@ -23,18 +24,20 @@ class LedgerRow:
 
 
 def ledger_rows(user: AbstractBaseUser, entries: list) -> list[LedgerRow]:
-    pulls = pulls_by_ledger_reference(user, [entry.reference for entry in entries])
-    return [LedgerRow(entry, _link(entry.reference, pulls)) for entry in entries]
+    references = [entry.reference for entry in entries]
+    named = {**pulls_by_ledger_reference(user, references), **jobs_by_ledger_reference(user, references)}
+    return [LedgerRow(entry, _link(entry.reference, named)) for entry in entries]
 
 
-def _link(reference: str, pulls: dict) -> Link:
-    kind, _, key = reference.partition(":")
-    if reference in pulls:
-        pull = pulls[reference]
+def _link(reference: str, named: dict) -> Link:
+    kind = reference.partition(":")[0]
+    if kind == "job" and reference in named:
+        job = named[reference]
+        return Link(f"Guaranteed job #{job.number}", reverse("job_page", args=[job.public_id]))
+    if reference in named:
+        pull = named[reference]
         what = f"{pull.batch_size}× pull from #{pull.number}" if pull.batch_size > 1 and kind == "pulls" else f"Pull #{pull.number}"
         return Link(what, reverse("pull_page", args=[pull.public_id]))
-    if kind == "job" and key.isdigit():
-        return Link(f"Guaranteed job #{key}", reverse("job_page", args=[int(key)]))
     if kind == "purchase":
         return Link("Purchase", reverse("account") + "#purchases")
     return Link(reference or "—", None)
