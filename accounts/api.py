@@ -1,4 +1,7 @@
-"""JSON auth for scripts: register, log in (bearer token), log out, me."""
+"""JSON auth for scripts: register, log in (bearer token), log out, me. A user's ``id`` is
+their public id (a UUID), never the counter the database keys them by."""
+from uuid import UUID
+
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -23,7 +26,7 @@ class RegisterIn(Schema):
 
 
 class RegisterOut(Schema):
-    id: int
+    id: UUID
     username: str
 
 
@@ -37,7 +40,7 @@ class TokenOut(Schema):
 
 
 class MeOut(Schema):
-    id: int
+    id: UUID
     username: str
     email: str
     balance: int
@@ -48,7 +51,7 @@ class MeOut(Schema):
 def register(request: HttpRequest, payload: RegisterIn):
     rate_limit(request, group="register", rate=settings.THROTTLE_AUTH_RATE)
     user = services.user_register(**payload.dict())
-    return Status(201, {"id": user.pk, "username": user.username})
+    return Status(201, {"id": user.public_id, "username": user.username})
 
 
 @router.post("login", auth=None, response=TokenOut)
@@ -69,7 +72,7 @@ def logout(request: HttpRequest):
 def me(request: HttpRequest):
     user = request.auth
     return {
-        "id": user.pk,
+        "id": user.public_id,
         "username": user.username,
         "email": user.email,
         "balance": economy_selectors.balance(user),

@@ -1,6 +1,7 @@
 """Writes for accounts: registration with consent, API tokens."""
 import secrets
 from datetime import timedelta
+from uuid import UUID
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import get_adapter
@@ -123,10 +124,10 @@ def token_revoke(token: str) -> bool:
     return updated == 1
 
 
-def token_revoke_own(user: AbstractBaseUser, *, token_id: int) -> None:
-    """Revoke one of the user's own active tokens by id (the account page); NotFound for
-    anyone else's, a revoked one, or no such token."""
-    updated = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+def token_revoke_own(user: AbstractBaseUser, *, public_id: UUID) -> None:
+    """Revoke one of the user's own active tokens by its public id (the account page);
+    NotFound for anyone else's, a revoked one, or no such token."""
+    updated = ApiToken.objects.filter(public_id=public_id, user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
     if updated != 1:

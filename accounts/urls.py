@@ -7,5 +7,5 @@ urlpatterns = [
     path("privacy", views.PrivacyView.as_view(), name="privacy"),
     path("account", views.account, name="account"),
     path("account/api-tokens", views.create_api_token, name="account_api_token_create"),
-    path("account/api-tokens/<int:token_id>/revoke", views.revoke_api_token, name="account_api_token_revoke"),
+    path("account/api-tokens/<uuid:public_id>/revoke", views.revoke_api_token, name="account_api_token_revoke"),
 ]

@@ -1,4 +1,6 @@
 """Account pages: terms, privacy, and the account overview (tokens, limits, API tokens)."""
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -56,7 +58,7 @@ def create_api_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    services.token_revoke_own(request.user, token_id=token_id)
+def revoke_api_token(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    services.token_revoke_own(request.user, public_id=public_id)
     messages.success(request, "API token revoked.")
     return redirect("account")

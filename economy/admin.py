@@ -227,7 +227,8 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_select_related = ["user", "created_by"]
     list_filter = ["kind", "created_at"]
     date_hierarchy = "created_at"
-    search_fields = ["user__username", "user__email", "reference", "idempotency_key"]
+    search_fields = ["user__username", "user__email", "reference", "idempotency_key", "=public_id"]
+    readonly_fields = ["public_id"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,5 +1,6 @@
 """JSON for tokens: the caller's balance and ledger (PRODUCT.md §9). Always the caller's own."""
 import datetime as dt
+from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -19,12 +20,16 @@ class BalanceOut(Schema):
 
 
 class EntryOut(Schema):
-    id: int
+    id: UUID = Field(description="The entry's public id (the integer key stays inside).")
     kind: str
     amount: int
     balance_after: int
     reference: str
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_id(entry) -> UUID:
+        return entry.public_id
 
 
 class LimitsIn(Schema):

@@ -3,6 +3,8 @@
 The wallet row is the lock every balance change takes (``economy.services``); the
 ledger is the history. Invariant: ``wallet.balance == sum(entry.amount)`` for the user.
 """
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -45,6 +47,10 @@ class LedgerEntry(models.Model):
         FREE = "free", "Free pull"
         ADJUSTMENT = "adjustment", "Adjustment"
 
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False,
+        help_text="The id the API shows (the integer key stays inside: it counts every entry).",
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger_entries")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     amount = models.BigIntegerField(help_text="Signed: positive credits, negative debits.")

@@ -1,5 +1,6 @@
 """The account page: balance, the ledger, self-set spending limits, API tokens."""
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -49,14 +50,14 @@ def test_a_new_api_token_is_shown_once_and_can_be_revoked(logged_in, user):
     assert bearer(token).get("/auth/me").status_code == 200
     assert token not in logged_in.get("/account").content.decode()
     stored = ApiToken.objects.get(user=user)
-    assert logged_in.post(f"/account/api-tokens/{stored.pk}/revoke").status_code == 302
+    assert logged_in.post(f"/account/api-tokens/{stored.public_id}/revoke").status_code == 302
     assert bearer(token).get("/auth/me").status_code == 401
 
 
 def test_nobody_revokes_another_users_token(logged_in, other_user):
     theirs = ApiTokenFactory(user=other_user)
 
-    response = logged_in.post(f"/account/api-tokens/{theirs.pk}/revoke")
+    response = logged_in.post(f"/account/api-tokens/{theirs.public_id}/revoke")
 
     assert response.status_code == 404
     assert ApiToken.objects.get(pk=theirs.pk).revoked_at is None
@@ -65,7 +66,7 @@ def test_nobody_revokes_another_users_token(logged_in, other_user):
 
 def test_revoking_a_revoked_or_missing_token_is_404(logged_in, user):
     mine = ApiTokenFactory(user=user)
-    assert logged_in.post(f"/account/api-tokens/{mine.pk}/revoke").status_code == 302
+    assert logged_in.post(f"/account/api-tokens/{mine.public_id}/revoke").status_code == 302
 
-    assert logged_in.post(f"/account/api-tokens/{mine.pk}/revoke").status_code == 404
-    assert logged_in.post("/account/api-tokens/999999999/revoke").status_code == 404
+    assert logged_in.post(f"/account/api-tokens/{mine.public_id}/revoke").status_code == 404
+    assert logged_in.post(f"/account/api-tokens/{uuid.uuid4()}/revoke").status_code == 404

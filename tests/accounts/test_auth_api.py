@@ -41,7 +41,7 @@ def test_register_creates_user_with_consent_and_returns_201():
     assert response.status_code == 201
     body = response.json()
     assert body["username"] == "alice"
-    user = get_user_model().objects.get(pk=body["id"])
+    user = get_user_model().objects.get(public_id=body["id"])
     assert user.check_password(GOOD["password"])
     assert user.age_confirmed_at and user.terms_accepted_at
     assert user.terms_version == TERMS_VERSION
@@ -127,7 +127,7 @@ def test_me_with_a_bearer_token_and_logout_revokes_it():
     me = Client().get("/auth/me", headers=auth)
     assert me.status_code == 200
     assert me.json() == {
-        "id": user.pk,
+        "id": str(user.public_id),
         "username": "erin",
         "email": user.email,
         "balance": 0,

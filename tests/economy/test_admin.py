@@ -136,6 +136,17 @@ def test_staff_find_wallets_and_entries_by_username_email_and_reference(admin_cl
     assert entries.context["cl"].result_count == by_kind.context["cl"].result_count == 1
 
 
+def test_staff_find_an_entry_by_the_public_id_the_api_shows(admin_client, user):
+    entry = LedgerEntryFactory(user=user, amount=50)
+    LedgerEntryFactory(user=user, amount=60)
+
+    found = admin_client.get(reverse("admin:economy_ledgerentry_changelist"), {"q": str(entry.public_id)})
+    page = admin_client.get(reverse("admin:economy_ledgerentry_change", args=[entry.pk])).content.decode()
+
+    assert list(found.context["cl"].result_list) == [entry]
+    assert str(entry.public_id) in page
+
+
 def test_the_wallet_page_links_to_grant_refund_and_the_users_ledger(admin_client, user):
     wallet = wallet_of(user)
     services.wallet_grant(user, amount=10, reason="test", created_by=None)

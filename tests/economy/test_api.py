@@ -42,8 +42,8 @@ def test_transactions_are_the_ledger_newest_first(user, client_of):
     assert (body["count"], body["page"], body["pages"]) == (2, 1, 1)
     first, second = body["items"]
     assert set(first) == {"id", "kind", "amount", "balance_after", "reference", "created_at"}
-    assert (first["id"], first["kind"], first["amount"], first["balance_after"]) == (free.pk, "free", 0, 500)
-    assert (second["id"], second["kind"], second["amount"]) == (bought.pk, "purchase", 500)
+    assert (first["id"], first["kind"], first["amount"], first["balance_after"]) == (str(free.public_id), "free", 0, 500)
+    assert (second["id"], second["kind"], second["amount"]) == (str(bought.public_id), "purchase", 500)
     assert second["reference"] == "stripe:cs_1"
 
 
