@@ -12,9 +12,13 @@ from __future__ import annotations
 class ApplicationError(Exception):
     status: int = 400
     code: str = "bad_request"
+    message: str = ""  # a refusal that always says the same names it here and is raised bare
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+    def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None,
                  headers: dict[str, str] | None = None) -> None:
+        message = message or self.message
+        if not message:
+            raise TypeError(f"{type(self).__name__} needs a message for a human")
         super().__init__(message)
         self.message = message
         if code is not None:

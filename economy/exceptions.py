@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, BadRequest, Conflict
 
 
 class EconomyError(ApplicationError):
@@ -34,19 +34,15 @@ class SpendingLimitExceeded(EconomyError):
         )
 
 
-class InvalidAmount(EconomyError):
+class InvalidAmount(BadRequest, EconomyError):
     """An amount, kind, reason or limit the ledger does not take (a caller's or a form's mistake)."""
 
-    status, code = 400, "bad_request"
 
-
-class AlreadyRefunded(EconomyError):
+class AlreadyRefunded(Conflict, EconomyError):
     """Every token of that spend has been given back already."""
 
-    status, code = 409, "already_refunded"
+    code = "already_refunded"
 
 
-class IdempotencyConflict(EconomyError):
+class IdempotencyConflict(Conflict, EconomyError):
     """An idempotency key already used for another user or kind: a caller bug, not a repeat."""
-
-    status, code = 409, "conflict"

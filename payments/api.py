@@ -17,7 +17,7 @@ from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 from pydantic import Field
 
-from core.api import Mapped, PagePagination
+from core.api import PagePagination
 from core.ratelimits import client_address, rate_limit
 
 from . import selectors, services
@@ -45,6 +45,8 @@ class IntentOut(Schema):
 
 
 class PurchaseOut(Schema):
+    """Read from the purchase itself; its id is a UUID already (never a counter)."""
+
     purchase_id: str
     pack: str
     tokens: int
@@ -56,25 +58,14 @@ class PurchaseOut(Schema):
     created_at: dt.datetime
     paid_at: dt.datetime | None
 
+    @staticmethod
+    def resolve_purchase_id(purchase) -> str:
+        return str(purchase.pk)
+
 
 class WebhookOut(Schema):
     received: bool
     event: str
-
-
-def purchase_as_dict(purchase) -> dict:
-    return {
-        "purchase_id": str(purchase.pk),
-        "pack": purchase.pack,
-        "tokens": purchase.tokens,
-        "amount_cents": purchase.amount_cents,
-        "currency": purchase.currency,
-        "status": purchase.status,
-        "refunded_cents": purchase.refunded_cents,
-        "receipt_url": purchase.receipt_url,
-        "created_at": purchase.created_at,
-        "paid_at": purchase.paid_at,
-    }
 
 
 def checkout_urls(request: HttpRequest) -> dict[str, str]:
@@ -102,12 +93,12 @@ def create_intent(request: HttpRequest, payload: PackIn):
 @router.get("purchases", response=list[PurchaseOut], summary="Your purchases, newest first")
 @paginate(PagePagination)
 def purchases(request: HttpRequest):
-    return Mapped(selectors.purchases_of(request.auth), purchase_as_dict)
+    return selectors.purchases_of(request.auth)
 
 
 @router.get("purchases/{purchase_id}", response=PurchaseOut, summary="One of your purchases")
 def purchase_detail(request: HttpRequest, purchase_id: str):
-    return purchase_as_dict(selectors.purchase_for_owner(request.auth, purchase_id))
+    return selectors.purchase_for_owner(request.auth, purchase_id)
 
 
 @router.post("webhook", auth=None, response=WebhookOut, summary="Stripe events, signed with STRIPE_WEBHOOK_SECRET")

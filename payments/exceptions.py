@@ -11,9 +11,7 @@ class PaymentsError(ApplicationError):
 
 class PurchasesDisabled(ServiceUnavailable, PaymentsError):
     code = "purchases_disabled"
-
-    def __init__(self) -> None:
-        super().__init__("Purchases are disabled on this server: no payment provider is configured.")
+    message = "Purchases are disabled on this server: no payment provider is configured."
 
 
 class UnknownPack(BadRequest, PaymentsError):
@@ -25,9 +23,7 @@ class UnknownPack(BadRequest, PaymentsError):
 
 class StripeUnavailable(ServiceUnavailable, PaymentsError):
     code = "payment_provider_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__("The payment provider could not be reached; nothing was charged. Try again in a minute.")
+    message = "The payment provider could not be reached; nothing was charged. Try again in a minute."
 
 
 class WebhookRejected(BadRequest, PaymentsError):
@@ -38,6 +34,4 @@ class WebhookRejected(BadRequest, PaymentsError):
 
 class WebhooksDisabled(ServiceUnavailable, PaymentsError):
     code = "webhooks_disabled"
-
-    def __init__(self) -> None:
-        super().__init__("Stripe webhooks are not configured on this server (no STRIPE_WEBHOOK_SECRET).")
+    message = "Stripe webhooks are not configured on this server (no STRIPE_WEBHOOK_SECRET)."

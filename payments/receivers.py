@@ -4,7 +4,7 @@ for the event: if one raises, nothing of the event is kept and Stripe sends it a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from djstripe import models as djstripe_models
 from djstripe.event_handlers import djstripe_receiver
@@ -26,16 +26,6 @@ def checkout_session_paid(sender, event, **kwargs) -> None:
     services.fulfil_purchase(session["id"], data=session)
 
 
-@djstripe_receiver("checkout.session.expired")
-def checkout_session_expired(sender, event, **kwargs) -> None:
-    services.purchase_expire(synced(djstripe_models.Session, event))
-
-
-@djstripe_receiver("checkout.session.async_payment_failed")
-def checkout_session_payment_failed(sender, event, **kwargs) -> None:
-    services.purchase_payment_failed(synced(djstripe_models.Session, event))
-
-
 @djstripe_receiver("payment_intent.succeeded")
 def payment_intent_succeeded(sender, event, **kwargs) -> None:
     intent = synced(djstripe_models.PaymentIntent, event)
@@ -45,16 +35,18 @@ def payment_intent_succeeded(sender, event, **kwargs) -> None:
         services.fulfil_purchase(intent["id"], data=intent)
 
 
-@djstripe_receiver(["charge.succeeded", "charge.updated"])
-def charge_changed(sender, event, **kwargs) -> None:
-    services.purchase_charge_note(synced(djstripe_models.Charge, event))
+# The other events hand the object dj-stripe synced to one service each.
+HANDED_TO_SERVICES: dict[str, tuple[type, Callable[[Mapping], object]]] = {
+    "checkout.session.expired": (djstripe_models.Session, services.purchase_expire),
+    "checkout.session.async_payment_failed": (djstripe_models.Session, services.purchase_payment_failed),
+    "charge.succeeded": (djstripe_models.Charge, services.purchase_charge_note),
+    "charge.updated": (djstripe_models.Charge, services.purchase_charge_note),
+    "charge.refunded": (djstripe_models.Charge, services.purchase_refund_sync),
+    "charge.dispute.created": (djstripe_models.Dispute, services.purchase_dispute_open),
+}
 
 
-@djstripe_receiver("charge.refunded")
-def charge_refunded(sender, event, **kwargs) -> None:
-    services.purchase_refund_sync(synced(djstripe_models.Charge, event))
-
-
-@djstripe_receiver("charge.dispute.created")
-def charge_dispute_created(sender, event, **kwargs) -> None:
-    services.purchase_dispute_open(synced(djstripe_models.Dispute, event))
+@djstripe_receiver(list(HANDED_TO_SERVICES))
+def hand_to_service(sender, event, **kwargs) -> None:
+    model, service = HANDED_TO_SERVICES[event.type]
+    service(synced(model, event))

@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import stripe
@@ -75,15 +75,7 @@ def purchase_start(
     metadata); ``success_url`` must carry ``{CHECKOUT_SESSION_ID}``. Stripe unreachable →
     StripeUnavailable (503) and the purchase is marked failed; nothing was charged.
     """
-    chosen = _pack_for_sale(pack)
-    purchase = Purchase.objects.create(
-        user=user,
-        pack=chosen.name,
-        tokens=chosen.tokens,
-        amount_cents=chosen.price_cents,
-        currency=chosen.currency,
-        flow=Flow.CHECKOUT,
-    )
+    purchase = _purchase_new(user, pack=pack, flow=Flow.CHECKOUT)
     metadata = _metadata(purchase)
     params = {
         "mode": "payment",
@@ -105,11 +97,7 @@ def purchase_start(
     }
     if user.email:
         params["customer_email"] = user.email
-    try:
-        session = stripe_api.checkout_session_create(params, idempotency_key=f"vanikeys-purchase-{purchase.pk}")
-    except stripe_api.StripeError as exc:
-        _purchase_failed(purchase, exc)
-        raise StripeUnavailable() from None
+    session = _stripe_create(purchase, stripe_api.checkout_session_create, params)
     purchase.checkout_session_id = session["id"]
     purchase.checkout_url = session.get("url") or ""
     purchase.save(update_fields=["checkout_session_id", "checkout_url", "updated_at"])
@@ -119,15 +107,7 @@ def purchase_start(
 def purchase_start_intent(user: AbstractBaseUser, *, pack: str) -> tuple[Purchase, str]:
     """A pending purchase paid through a PaymentIntent (Stripe Elements): the purchase and
     the intent's client secret, which only the buyer's browser gets (it is not stored)."""
-    chosen = _pack_for_sale(pack)
-    purchase = Purchase.objects.create(
-        user=user,
-        pack=chosen.name,
-        tokens=chosen.tokens,
-        amount_cents=chosen.price_cents,
-        currency=chosen.currency,
-        flow=Flow.INTENT,
-    )
+    purchase = _purchase_new(user, pack=pack, flow=Flow.INTENT)
     params = {
         "amount": purchase.amount_cents,
         "currency": purchase.currency,
@@ -137,11 +117,7 @@ def purchase_start_intent(user: AbstractBaseUser, *, pack: str) -> tuple[Purchas
     }
     if user.email:
         params["receipt_email"] = user.email
-    try:
-        intent = stripe_api.payment_intent_create(params, idempotency_key=f"vanikeys-purchase-{purchase.pk}")
-    except stripe_api.StripeError as exc:
-        _purchase_failed(purchase, exc)
-        raise StripeUnavailable() from None
+    intent = _stripe_create(purchase, stripe_api.payment_intent_create, params)
     purchase.payment_intent_id = intent["id"]
     purchase.save(update_fields=["payment_intent_id", "updated_at"])
     return purchase, intent["client_secret"]
@@ -171,7 +147,7 @@ def fulfil_purchase(stripe_id: str, *, data: Mapping | None = None) -> Purchase 
         if purchase is None:
             return None
         _note_payment(purchase, payment)
-        if payment.closed_unpaid and purchase.status == Status.PENDING and purchase.credit_entry_id is None:
+        if payment.closed_unpaid and _still_unpaid(purchase):
             purchase.status = Status.EXPIRED
         if purchase.credit_entry_id is not None or not payment.paid or purchase.status == Status.MISMATCHED:
             purchase.save()
@@ -220,23 +196,30 @@ def purchase_confirm(user: AbstractBaseUser, *, session_id: str) -> Purchase:
 
 def purchase_expire(session: Mapping) -> Purchase | None:
     """checkout.session.expired: a purchase still pending will not be paid any more."""
-    with transaction.atomic():
-        purchase = Purchase.objects.select_for_update().filter(checkout_session_id=session.get("id")).first()
-        if purchase is not None and purchase.status == Status.PENDING and purchase.credit_entry_id is None:
-            purchase.status = Status.EXPIRED
-            purchase.save(update_fields=["status", "updated_at"])
-    return purchase
+    return _purchase_close_unpaid(session, status=Status.EXPIRED)
 
 
 def purchase_payment_failed(session: Mapping) -> Purchase | None:
     """checkout.session.async_payment_failed: the bank debit did not go through."""
+    return _purchase_close_unpaid(
+        session, status=Status.FAILED, reason="The payment did not go through (Stripe: async payment failed)."
+    )
+
+
+def _purchase_close_unpaid(session: Mapping, *, status: str, reason: str = "") -> Purchase | None:
+    """The Checkout Session's purchase, marked ``status`` (expired, failed) if it is still
+    unpaid: Stripe will not take this payment any more."""
     with transaction.atomic():
         purchase = Purchase.objects.select_for_update().filter(checkout_session_id=session.get("id")).first()
-        if purchase is not None and purchase.status == Status.PENDING and purchase.credit_entry_id is None:
-            purchase.status = Status.FAILED
-            purchase.failure_reason = "The payment did not go through (Stripe: async payment failed)."
+        if purchase is not None and _still_unpaid(purchase):
+            purchase.status = status
+            purchase.failure_reason = reason
             purchase.save(update_fields=["status", "failure_reason", "updated_at"])
     return purchase
+
+
+def _still_unpaid(purchase: Purchase) -> bool:
+    return purchase.status == Status.PENDING and purchase.credit_entry_id is None
 
 
 def purchase_charge_note(charge: Mapping) -> Purchase | None:
@@ -268,18 +251,16 @@ def purchase_refund_sync(charge: Mapping) -> Purchase | None:
         if refunded > purchase.refunded_cents:
             owed_before = sum(r.tokens_owed for r in purchase.reversals.all() if r.kind == PurchaseReversal.Kind.REFUND)
             owed = purchase.tokens * refunded // purchase.amount_cents - owed_before
-            reversal = PurchaseReversal.objects.create(
-                purchase=purchase,
+            newly_refunded = refunded - purchase.refunded_cents
+            purchase.refunded_cents = refunded
+            _reversal_add(
+                purchase,
                 kind=PurchaseReversal.Kind.REFUND,
                 key=f"stripe:refund:{charge['id']}:{refunded}",
                 stripe_id=charge["id"],
-                amount_cents=refunded - purchase.refunded_cents,
+                amount_cents=newly_refunded,
                 tokens_owed=max(0, min(owed, _tokens_not_reversed(purchase))),
             )
-            purchase.refunded_cents = refunded
-            if purchase.credit_entry_id is not None:
-                _reversal_apply(purchase, reversal)
-                purchase.status = _status_after_reversals(purchase)
         purchase.save()
     return purchase
 
@@ -296,17 +277,14 @@ def purchase_dispute_open(dispute: Mapping) -> Purchase | None:
         key = f"stripe:dispute:{dispute['id']}"
         if not purchase.reversals.filter(key=key).exists():
             disputed = min(_int(dispute.get("amount")), purchase.amount_cents)
-            reversal = PurchaseReversal.objects.create(
-                purchase=purchase,
+            _reversal_add(
+                purchase,
                 kind=PurchaseReversal.Kind.DISPUTE,
                 key=key,
                 stripe_id=dispute["id"],
                 amount_cents=disputed,
                 tokens_owed=min(purchase.tokens * disputed // purchase.amount_cents, _tokens_not_reversed(purchase)),
             )
-            if purchase.credit_entry_id is not None:
-                _reversal_apply(purchase, reversal)
-                purchase.status = _status_after_reversals(purchase)
             purchase.save()
     return purchase
 
@@ -503,6 +481,19 @@ def _note_charge(purchase: Purchase, charge: Mapping) -> None:
         purchase.receipt_url = charge["receipt_url"]
 
 
+def _reversal_add(
+    purchase: Purchase, *, kind: str, key: str, stripe_id: str, amount_cents: int, tokens_owed: int
+) -> None:
+    """Record one Stripe change that takes (part of) the purchase back; its tokens are taken
+    now if the purchase is credited, else by ``fulfil_purchase`` when it is."""
+    reversal = PurchaseReversal.objects.create(
+        purchase=purchase, kind=kind, key=key, stripe_id=stripe_id, amount_cents=amount_cents, tokens_owed=tokens_owed
+    )
+    if purchase.credit_entry_id is not None:
+        _reversal_apply(purchase, reversal)
+        purchase.status = _status_after_reversals(purchase)
+
+
 def _reversal_apply(purchase: Purchase, reversal: PurchaseReversal) -> None:
     """Take the reversal's tokens back, never below zero; the rest is a shortfall for staff."""
     shortfall = 0
@@ -566,11 +557,27 @@ def _pack_for_sale(name: str) -> selectors.Pack:
     return pack
 
 
-def _purchase_failed(purchase: Purchase, exc: Exception) -> None:
-    logger.error("Stripe refused or could not be reached for purchase %s: %s", purchase.pk, exc)
-    purchase.status = Status.FAILED
-    purchase.failure_reason = f"{type(exc).__name__}: {exc}"[:255]
-    purchase.save(update_fields=["status", "failure_reason", "updated_at"])
+def _purchase_new(user: AbstractBaseUser, *, pack: str, flow: str) -> Purchase:
+    """A pending purchase of a pack on sale, at the pack's tokens and price now."""
+    chosen = _pack_for_sale(pack)
+    return Purchase.objects.create(
+        user=user, pack=chosen.name, tokens=chosen.tokens, amount_cents=chosen.price_cents, currency=chosen.currency,
+        flow=flow,
+    )
+
+
+def _stripe_create(purchase: Purchase, create: Callable[..., Mapping], params: dict) -> Mapping:
+    """The purchase's Stripe object (Checkout Session or PaymentIntent), made by ``create``
+    once per purchase (the idempotency key names it). Stripe refusing or unreachable → the
+    purchase is marked failed and StripeUnavailable (503); nothing was charged."""
+    try:
+        return create(params, idempotency_key=f"vanikeys-purchase-{purchase.pk}")
+    except stripe_api.StripeError as exc:
+        logger.error("Stripe refused or could not be reached for purchase %s: %s", purchase.pk, exc)
+        purchase.status = Status.FAILED
+        purchase.failure_reason = f"{type(exc).__name__}: {exc}"[:255]
+        purchase.save(update_fields=["status", "failure_reason", "updated_at"])
+        raise StripeUnavailable() from None
 
 
 def _metadata(purchase: Purchase) -> dict[str, str]:

@@ -56,24 +56,38 @@ def new_page(browser, size: str = "desktop"):
     return page
 
 
-def log_in_from_pricing(page, base_url: str, user) -> None:
-    page.goto(f"{base_url}/pricing")
-    page.click("[data-testid=buy-popular]")
-    page.wait_for_url(re.compile(r"/accounts/login/\?next=%2Fpricing$"))
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form [type=submit]")
-    page.wait_for_url(re.compile(r"/pricing$"))
+@pytest.fixture
+def shopper(browser, live_server):
+    """A new user and their page at a given size, logged in from the pricing page (Buy asks
+    them to), e.g. ``user, page = shopper("phone")``."""
+
+    def log_in_from_pricing(size: str = "desktop"):
+        user = UserFactory()
+        page = new_page(browser, size)
+        page.goto(f"{live_server.url}/pricing")
+        page.click("[data-testid=buy-popular]")
+        page.wait_for_url(re.compile(r"/accounts/login/\?next=%2Fpricing$"))
+        page.fill("input[name=login]", user.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form [type=submit]")
+        page.wait_for_url(re.compile(r"/pricing$"))
+        return user, page
+
+    return log_in_from_pricing
+
+
+def buy(page, pack: str, *, at_checkout: str) -> None:
+    """Press Buy for ``pack`` on the pricing page, then ``at_checkout`` (a button of the stand-in's checkout page)."""
+    page.click(f"[data-testid=buy-{pack}]")
+    page.click(f"[data-testid={at_checkout}]")
 
 
 def shoot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"payments-{name}.png"), full_page=True)
 
 
-def test_buy_pay_webhook_balance(browser, shop, live_server):
-    user = UserFactory()
-    page = new_page(browser)
-    log_in_from_pricing(page, live_server.url, user)
+def test_buy_pay_webhook_balance(shopper, shop, live_server):
+    user, page = shopper()
     shoot(page, "pricing-desktop")
     page.click("[data-testid=buy-popular]")
     page.wait_for_url(re.compile(re.escape(shop.url) + r"/checkout/cs_"))
@@ -93,14 +107,11 @@ def test_buy_pay_webhook_balance(browser, shop, live_server):
     assert page.console_errors == [], page.console_errors
 
 
-def test_success_page_first_then_the_webhook(browser, shop, live_server):
+def test_success_page_first_then_the_webhook(shopper, shop, live_server):
     shop.deliver_after_redirect = True
-    user = UserFactory()
-    page = new_page(browser, "phone")
-    log_in_from_pricing(page, live_server.url, user)
+    user, page = shopper("phone")
     shoot(page, "pricing-phone")
-    page.click("[data-testid=buy-popular]")
-    page.click("[data-testid=standin-pay]")
+    buy(page, "popular", at_checkout="standin-pay")
     page.wait_for_url(re.compile(r"/pricing/success\?session_id=cs_"))
     # no webhook yet: the success page asked Stripe itself
     assert shop.deliveries == [] and len(shop.outbox) == 3
@@ -116,13 +127,10 @@ def test_success_page_first_then_the_webhook(browser, shop, live_server):
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_a_bank_debit_confirms_while_the_success_page_polls(browser, shop, live_server, size):
+def test_a_bank_debit_confirms_while_the_success_page_polls(shopper, shop, size):
     shop.deliver_after_redirect = True
-    user = UserFactory()
-    page = new_page(browser, size)
-    log_in_from_pricing(page, live_server.url, user)
-    page.click("[data-testid=buy-popular]")
-    page.click("[data-testid=standin-pay-async]")
+    user, page = shopper(size)
+    buy(page, "popular", at_checkout="standin-pay-async")
     page.wait_for_url(re.compile(r"/pricing/success\?session_id=cs_"))
     status = page.locator("[data-testid=purchase-status]")
     expect(status).to_contain_text("Confirming your payment")
@@ -138,12 +146,9 @@ def test_a_bank_debit_confirms_while_the_success_page_polls(browser, shop, live_
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_cancel_and_disabled_pages(browser, shop, live_server, size, settings):
-    user = UserFactory()
-    page = new_page(browser, size)
-    log_in_from_pricing(page, live_server.url, user)
-    page.click("[data-testid=buy-starter]")
-    page.click("[data-testid=standin-cancel]")
+def test_cancel_and_disabled_pages(shopper, shop, live_server, size, settings):
+    user, page = shopper(size)
+    buy(page, "starter", at_checkout="standin-cancel")
     page.wait_for_url(re.compile(r"/pricing/cancel$"))
     expect(page.locator("[data-testid=purchase-cancelled]")).to_contain_text("Nothing was charged")
     shoot(page, f"cancel-{size}")

@@ -16,10 +16,8 @@ def post_json(client: Client, path: str, body) -> tuple[int, dict]:
     return response.status_code, response.json()
 
 
-def test_buy_button_creates_a_purchase_and_redirects_to_checkout(stripe_standin, user):
-    client = Client()
-    client.force_login(user)
-    response = client.post("/pricing/checkout", {"pack": "popular"})
+def test_buy_button_creates_a_purchase_and_redirects_to_checkout(stripe_standin, user, client_of):
+    response = client_of(user).post("/pricing/checkout", {"pack": "popular"})
     purchase = Purchase.objects.get()
     assert response.status_code == 303
     assert response["Location"] == purchase.checkout_url == f"{stripe_standin.url}/checkout/{purchase.checkout_session_id}"
@@ -44,10 +42,8 @@ def test_signed_out_buy_goes_to_log_in(stripe_standin):
     assert not Purchase.objects.exists()
 
 
-def test_unknown_pack_on_the_page_is_a_message_not_a_500(stripe_standin, user):
-    client = Client()
-    client.force_login(user)
-    response = client.post("/pricing/checkout", {"pack": "mega"}, follow=True)
+def test_unknown_pack_on_the_page_is_a_message_not_a_500(stripe_standin, user, client_of):
+    response = client_of(user).post("/pricing/checkout", {"pack": "mega"}, follow=True)
     assert response.status_code == 200 and "is not one of starter, popular, power, whale" in response.content.decode()
     assert not Purchase.objects.exists() and not stripe_standin.paths("POST")
 
@@ -87,10 +83,8 @@ def test_without_stripe_keys_purchases_answer_503_and_nothing_is_created(no_stri
     assert not Purchase.objects.exists()
 
 
-def test_without_stripe_keys_the_buy_form_says_so(no_stripe, user):
-    client = Client()
-    client.force_login(user)
-    response = client.post("/pricing/checkout", {"pack": "starter"}, follow=True)
+def test_without_stripe_keys_the_buy_form_says_so(no_stripe, user, client_of):
+    response = client_of(user).post("/pricing/checkout", {"pack": "starter"}, follow=True)
     assert response.status_code == 200 and "Purchases are disabled" in response.content.decode()
 
 
