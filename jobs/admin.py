@@ -41,11 +41,11 @@ class ChunkInline(admin.TabularInline):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "pattern", "format", "status", "price_tokens", "paid_with", "keys_tried",
+    list_display = ["id", "user", "number", "pattern", "format", "status", "price_tokens", "paid_with", "keys_tried",
                     "created_at", "finished_at"]
     list_select_related = ["user"]
     list_filter = ["status", "paid_with", "format", "fuzzy", "case_insensitive", "created_at"]
-    search_fields = ["=id", "user__username", "user__email", "pattern", "address"]
+    search_fields = ["=id", "=public_id", "user__username", "user__email", "pattern", "address"]
     date_hierarchy = "created_at"
     inlines = [ChunkInline]
     actions = ["refund_jobs", "fail_jobs"]
@@ -93,9 +93,9 @@ class JobAdmin(admin.ModelAdmin):
                 try:
                     message = apply(job, form.cleaned_data["reason"])
                 except ApplicationError as exc:
-                    self.message_user(request, f"Job #{job.pk}: {exc.message}", messages.WARNING)
+                    self.message_user(request, f"{job}: {exc.message}", messages.WARNING)
                 else:
-                    self.message_user(request, f"Job #{job.pk}: {message}")
+                    self.message_user(request, f"{job}: {message}")
             return None
         context = {**self.admin_site.each_context(request), "opts": self.opts, "title": title, "form": form,
                    "jobs": queryset, "action": action, "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)}

@@ -1,5 +1,6 @@
 """JSON endpoints for guaranteed jobs (PRODUCT.md §9); owner-only, anything else is 404."""
 from typing import Literal
+from uuid import UUID
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -29,7 +30,7 @@ class JobCreateIn(PatternIn):
 
 
 def created(job) -> dict:
-    return {"id": job.pk, "status": job.status, "price_tokens": job.price_tokens, "expected_keys": job.expected_keys,
+    return {**selectors.job_identity(job), "price_tokens": job.price_tokens, "expected_keys": job.expected_keys,
             "paid_with": job.paid_with}
 
 
@@ -63,23 +64,23 @@ def history(request: HttpRequest):
     return Mapped(selectors.job_history(request.auth), selectors.job_as_dict)
 
 
-@router.get("{int:job_id}")
-def detail(request: HttpRequest, job_id: int) -> dict:
+@router.get("{uuid:job_id}")
+def detail(request: HttpRequest, job_id: UUID) -> dict:
     return selectors.job_as_dict(selectors.job_for_owner(request.auth, job_id))
 
 
-@router.get("{int:job_id}/result")
+@router.get("{uuid:job_id}/result")
 @decorate_view(never_cache)
-def result(request: HttpRequest, job_id: int) -> dict:
+def result(request: HttpRequest, job_id: UUID) -> dict:
     return selectors.job_result_for_owner(request.auth, job_id)
 
 
-@router.post("{int:job_id}/cancel")
-def cancel(request: HttpRequest, job_id: int) -> dict:
-    return selectors.job_as_dict(services.job_cancel(request.auth, job_id=job_id))
+@router.post("{uuid:job_id}/cancel")
+def cancel(request: HttpRequest, job_id: UUID) -> dict:
+    return selectors.job_as_dict(services.job_cancel(request.auth, public_id=job_id))
 
 
-@router.delete("{int:job_id}/key", response={204: None})
-def erase_key(request: HttpRequest, job_id: int):
-    services.job_erase_key(request.auth, job_id=job_id)
+@router.delete("{uuid:job_id}/key", response={204: None})
+def erase_key(request: HttpRequest, job_id: UUID):
+    services.job_erase_key(request.auth, public_id=job_id)
     return Status(204, None)

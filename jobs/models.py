@@ -7,11 +7,12 @@ progress (``keys_done``) under the lease of the delivery that holds it, so a mes
 delivered twice never counts its keys twice, and its heartbeat tells the beat sweep
 when its worker is gone.
 """
-from django.conf import settings
 from django.db import models
 
+from patterns.models import KeySearch
 
-class Job(models.Model):
+
+class Job(KeySearch):
     class Status(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"
@@ -23,18 +24,9 @@ class Job(models.Model):
         TOKENS = "tokens"
         SPARK = "spark", "spark meter"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
-
-    pattern = models.CharField(max_length=400)
-    format = models.CharField(max_length=16)
-    case_insensitive = models.BooleanField(default=False)
-    fuzzy = models.BooleanField(default=False)
-    anchor = models.CharField(max_length=8, default="anywhere")
-    mode = models.CharField(max_length=8, default="words")
     pattern_key = models.CharField(
         max_length=440, db_index=True, help_text="Format, options and the parts after whitespace normalisation."
     )
-
     p_jackpot = models.FloatField(help_text="Exact probability that one key is an exact match.")
     expected_keys = models.FloatField(help_text="1 / p_jackpot.")
     price_tokens = models.PositiveIntegerField()
@@ -52,37 +44,16 @@ class Job(models.Model):
     )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    keys_tried = models.PositiveBigIntegerField(default=0, help_text="Frozen when the job settles.")
-    failure_reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True, help_text="When the owner was e-mailed the result.")
-
     found_chunk = models.ForeignKey("jobs.Chunk", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    address = models.CharField(max_length=120, blank=True)
-    body = models.CharField(max_length=64, blank=True)
-    score = models.PositiveSmallIntegerField(null=True, blank=True)
-    n = models.PositiveSmallIntegerField(default=0)
-    jackpot = models.BooleanField(default=False)
-    matches = models.JSONField(default=list, blank=True)
-    missing = models.JSONField(default=list, blank=True)
-    bonus = models.JSONField(default=list, blank=True)
+    key_kept = models.BooleanField(default=True, help_text="A paid-for key is kept until its owner erases it.")
 
-    encrypted_seed = models.BinaryField(null=True, blank=True, editable=False)
-    key_kept = models.BooleanField(default=True)
-    key_erased_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(KeySearch.Meta):
+        constraints = [models.UniqueConstraint(fields=["user", "number"], name="jobs_job_number_per_user")]
         indexes = [models.Index(fields=["user", "-created_at"], name="jobs_job_user_recent")]
 
     def __str__(self) -> str:
-        return f"Job #{self.pk} of {self.user} ({self.pattern!r}, {self.status})"
-
-    @property
-    def has_key(self) -> bool:
-        return self.encrypted_seed is not None
+        return f"Job #{self.number} of {self.user} ({self.pattern!r}, {self.status})"
 
     @property
     def active(self) -> bool:
@@ -119,4 +90,4 @@ class Chunk(models.Model):
         indexes = [models.Index(fields=["status", "heartbeat_at"], name="jobs_chunk_status_heartbeat")]
 
     def __str__(self) -> str:
-        return f"Chunk {self.index} of job #{self.job_id} ({self.status}, {self.keys_done}/{self.budget})"
+        return f"Chunk {self.index} of job {self.job_id} ({self.status}, {self.keys_done}/{self.budget})"

@@ -18,6 +18,10 @@ def format_rate(keys_per_second: float) -> str:
     return f"{keys_per_second:,.0f} keys/s"
 
 
+def format_keys(keys: float) -> str:
+    return f"{keys:,.0f}"
+
+
 def format_matches_per_hour(value: float) -> str:
     if value <= 0:
         return "—"
@@ -71,7 +75,7 @@ class JobView(PullView):
 
     @property
     def expected_keys_text(self) -> str:
-        return f"{self.job.expected_keys:,.0f}"
+        return format_keys(self.job.expected_keys)
 
     @property
     def elapsed_text(self) -> str:
@@ -89,50 +93,32 @@ class JobView(PullView):
         return self.job.price_tokens - self.job.spark_tokens
 
 
+class Formatted:
+    """A read-only attribute that shows one figure of the wrapped quote as text."""
+
+    def __init__(self, figure: str, as_text) -> None:
+        self.figure, self.as_text = figure, as_text
+
+    def __get__(self, view: QuoteView, owner=None) -> str:
+        return self.as_text(getattr(view.quote, self.figure))
+
+
 class QuoteView:
-    """A quote's figures as text (the /app offer and the confirm step)."""
+    """A quote's figures as text (the /app offer and the confirm step); other attributes
+    are the quote's own."""
+
+    expected_keys_text = Formatted("expected_keys", format_keys)
+    median_keys_text = Formatted("median_keys", format_keys)
+    p99_keys_text = Formatted("p99_keys", format_keys)
+    expected_time = Formatted("expected_seconds", format_duration)
+    median_time = Formatted("median_seconds", format_duration)
+    p99_time = Formatted("p99_seconds", format_duration)
+    max_time = Formatted("max_p99_seconds", format_duration)
+    rate_text = Formatted("pool_keys_per_second", format_rate)
+    one_in_text = Formatted("p_jackpot", format_one_in)
 
     def __init__(self, quote: selectors.JobQuote) -> None:
         self.quote = quote
 
     def __getattr__(self, name: str):
         return getattr(self.quote, name)
-
-    def keys_text(self, keys: float) -> str:
-        return f"{keys:,.0f}"
-
-    @property
-    def expected_keys_text(self) -> str:
-        return self.keys_text(self.quote.expected_keys)
-
-    @property
-    def median_keys_text(self) -> str:
-        return self.keys_text(self.quote.median_keys)
-
-    @property
-    def p99_keys_text(self) -> str:
-        return self.keys_text(self.quote.p99_keys)
-
-    @property
-    def expected_time(self) -> str:
-        return format_duration(self.quote.expected_seconds)
-
-    @property
-    def median_time(self) -> str:
-        return format_duration(self.quote.median_seconds)
-
-    @property
-    def p99_time(self) -> str:
-        return format_duration(self.quote.p99_seconds)
-
-    @property
-    def max_time(self) -> str:
-        return format_duration(self.quote.max_p99_seconds)
-
-    @property
-    def rate_text(self) -> str:
-        return format_rate(self.quote.pool_keys_per_second)
-
-    @property
-    def one_in_text(self) -> str:
-        return format_one_in(self.quote.p_jackpot)

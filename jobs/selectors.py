@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,17 +25,22 @@ from django.utils import timezone
 from economy import selectors as economy_selectors
 from patterns import engine
 from patterns import selectors as pattern_selectors
-from patterns.engine import PatternSpec, export_private_key, files_for_export
+from patterns.engine import PatternSpec
 from patterns.engine.pattern import MAX_PART_LENGTH, split_parts
 from patterns.exceptions import InvalidPattern
 from patterns.presenters import format_duration
-from pulls import custody
+from patterns.selectors import (
+    found_key_exports,
+    found_key_files,
+    found_key_result,
+    public_ids_named,
+    search_for_owner,
+)
 
 from .exceptions import GuaranteedNotOffered, JobInfeasible, JobNotDone, JobNotFound
 from .models import Chunk, Job
 
 ACTIVE = (Job.Status.QUEUED, Job.Status.RUNNING)
-MAX_ID = 2**63 - 1
 RATE_WINDOW_SECONDS = 5.0  # chunks heard from this recently make up a job's current rate
 REGEX_REFUSAL = (
     "Guaranteed mode is not offered for regular expressions: their odds can only be estimated "
@@ -221,17 +227,16 @@ def suggest_easier(spec: PatternSpec, quote: JobQuote, *, limit: int = 2) -> lis
     return suggestions
 
 
-def job_for_owner(user: AbstractBaseUser, job_id: int, *, with_key: bool = False, done: bool = False) -> Job:
-    """The user's job; JobNotFound (404) for a missing job and for another user's alike."""
-    jobs = Job.objects.filter(pk=job_id, user=user) if 0 < job_id <= MAX_ID else Job.objects.none()
-    if with_key:
-        jobs = jobs.filter(encrypted_seed__isnull=False)
-    if done:
-        jobs = jobs.filter(status=Job.Status.DONE)
-    job = jobs.first()
-    if job is None:
-        raise JobNotFound("No such job.")
-    return job
+def job_for_owner(user: AbstractBaseUser, public_id: UUID | str, *, with_key: bool = False, done: bool = False) -> Job:
+    """The user's job by its public id; JobNotFound (404) for a missing job and for another
+    user's alike."""
+    return search_for_owner(Job.objects, user, public_id, missing=JobNotFound, with_key=with_key, done=done)
+
+
+def jobs_by_ledger_reference(user: AbstractBaseUser, references: list[str]) -> dict[str, Job]:
+    """The user's jobs that ledger references name ("job:<public id>"), by reference."""
+    jobs = Job.objects.filter(user=user, public_id__in=public_ids_named(references, "job"))
+    return {f"job:{job.public_id}": job for job in jobs}
 
 
 def job_history(user: AbstractBaseUser) -> QuerySet[Job]:
@@ -309,29 +314,17 @@ def refunded_tokens(job: Job) -> int:
     return economy_selectors.refunded_tokens(job.spend_entry_id) if job.spend_entry_id else 0
 
 
-def public_result(job: Job) -> dict | None:
-    """The pull-style result (PRODUCT.md §9) of a job that found its key."""
-    if job.status != Job.Status.DONE:
-        return None
-    return {
-        "address": job.address,
-        "body": job.body,
-        "score": job.score,
-        "n": job.n,
-        "jackpot": job.jackpot,
-        "matches": job.matches,
-        "missing": job.missing,
-        "bonus": job.bonus,
-    }
+def job_identity(job: Job) -> dict:
+    """What every API answer about a job starts with."""
+    return {"id": str(job.public_id), "number": job.number, "status": job.status,
+            "pattern": asdict(PatternSpec.from_mapping(job))}
 
 
 def job_as_dict(job: Job, progress: JobProgress | None = None) -> dict:
     """The API's view of a job (PRODUCT.md §9), with the live figures."""
     progress = progress or job_progress(job)
     return {
-        "id": job.pk,
-        "status": job.status,
-        "pattern": asdict(PatternSpec.from_mapping(job)),
+        **job_identity(job),
         "price_tokens": job.price_tokens,
         "paid_with": job.paid_with,
         "refunded_tokens": refunded_tokens(job),
@@ -344,7 +337,7 @@ def job_as_dict(job: Job, progress: JobProgress | None = None) -> dict:
         "expected_matches_per_hour": progress.expected_matches_per_hour,
         "cancel_refund_tokens": progress.cancel_refund_tokens if job.active else None,
         "failure_reason": job.failure_reason,
-        "result": public_result(job),
+        "result": found_key_result(job),
         "key_available": job.has_key,
         "created_at": job.created_at,
         "started_at": job.started_at,
@@ -352,26 +345,23 @@ def job_as_dict(job: Job, progress: JobProgress | None = None) -> dict:
     }
 
 
-def job_result_for_owner(user: AbstractBaseUser, job_id: int) -> dict:
+def job_result_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> dict:
     """A done job's pull-style result and every §1 encoding of its private key (None once
     the owner erased it); JobNotDone (409) while it is still searching or if it never found one."""
-    job = job_for_owner(user, job_id)
+    job = job_for_owner(user, public_id)
     if job.status != Job.Status.DONE:
         raise JobNotDone(f"This job has no result: it is {job.status}.")
-    private = export_private_key(custody.open_seed(job.encrypted_seed), job.format) if job.has_key else None
     return {
-        "id": job.pk,
-        "status": job.status,
-        "pattern": asdict(PatternSpec.from_mapping(job)),
+        **job_identity(job),
         "keys_tried": job.keys_tried,
         "finished_at": job.finished_at,
-        "result": public_result(job),
+        "result": found_key_result(job),
         "key_available": job.has_key,
-        "private_key": private,
+        "private_key": found_key_exports(job) if job.has_key else None,
     }
 
 
-def key_files_for_owner(user: AbstractBaseUser, job_id: int) -> tuple[Job, dict[str, str | bytes]]:
+def key_files_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tuple[Job, dict[str, str | bytes]]:
     """The found key as files (filename → content), for the reveal panel and downloads."""
-    job = job_for_owner(user, job_id, with_key=True, done=True)
-    return job, files_for_export(custody.open_seed(job.encrypted_seed), job.format)
+    job = job_for_owner(user, public_id, with_key=True, done=True)
+    return job, found_key_files(job)

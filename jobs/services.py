@@ -29,6 +29,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,11 +41,11 @@ from django.utils import timezone
 
 from economy import services as economy
 from economy.exceptions import AlreadyRefunded
+from patterns import custody
 from patterns import selectors as pattern_selectors
 from patterns import services as pattern_services
 from patterns.engine import PatternSpec, compile_pattern, grind
 from patterns.engine.grind import Candidate, candidate_from_seed
-from pulls import custody
 
 from . import selectors, spark
 from .exceptions import JobSettled, PriceChanged, SparkNotFull
@@ -93,9 +94,10 @@ def job_create(user: AbstractBaseUser, *, spec: PatternSpec, price_tokens: int |
             "nothing was charged. Confirm the new price to go ahead."
         )
     with transaction.atomic():
+        economy.wallet_lock(user.pk)
         job = _new_job(user, quote, paid_with=Job.PaidWith.TOKENS)
         entry = economy.wallet_pay_job(
-            user, amount=quote.price_tokens, reference=f"job:{job.pk}", reason=f"Guaranteed job #{job.pk}"
+            user, amount=quote.price_tokens, reference=job_reference(job), reason=f"Guaranteed job #{job.number}"
         )
         _start(job, entry)
     return job
@@ -125,18 +127,26 @@ def job_create_from_spark(user: AbstractBaseUser, *, spec: PatternSpec) -> Job:
             user, quote, paid_with=Job.PaidWith.SPARK, spark_key=spark_key, spark_tokens=quote.price_tokens
         )
         entry = economy.wallet_pay_job(
-            user, amount=0, reference=f"job:{job.pk}", idempotency_key=spark_key,
-            reason=f"Guaranteed job #{job.pk}, paid by the spark meter ({quote.price_tokens:,} tokens of pulls)",
+            user, amount=0, reference=job_reference(job), idempotency_key=spark_key,
+            reason=f"Guaranteed job #{job.number}, paid by the spark meter ({quote.price_tokens:,} tokens of pulls)",
         )
-        if entry.reference != f"job:{job.pk}":  # another conversion wrote this key first
+        if entry.reference != job_reference(job):  # another conversion wrote this key first
             raise SparkNotFull("This spark meter has already been turned into a guaranteed job.")
         _start(job, entry)
     return job
 
 
+def job_reference(job: Job) -> str:
+    """What the job's ledger entries name it by: its public id, never the global counter."""
+    return f"job:{job.public_id}"
+
+
 def _new_job(user: AbstractBaseUser, quote: selectors.JobQuote, **fields) -> Job:
+    """The job row, numbered for its user: the caller holds the user's wallet lock, which
+    serialises their job numbers as it does their pull numbers."""
     return Job.objects.create(
         user=user,
+        number=(Job.objects.filter(user=user).aggregate(last=Max("number"))["last"] or 0) + 1,
         **asdict(quote.spec),
         pattern_key=quote.pattern_key,
         p_jackpot=quote.p_jackpot,
@@ -375,11 +385,11 @@ def _settle(job_id: int, *, keys: int | None = None) -> None:
     )
 
 
-def job_cancel(user: AbstractBaseUser, *, job_id: int) -> Job:
+def job_cancel(user: AbstractBaseUser, *, public_id: UUID | str) -> Job:
     """Cancel the user's job: refund ``floor(price × max(0, 1 − keys_tried / expected_keys))``
     (a spark job's share goes back to its meter) and stop its chunks. A second cancel
     returns the job unchanged; a job already done or failed is JobSettled (409)."""
-    selectors.job_for_owner(user, job_id)
+    job_id = selectors.job_for_owner(user, public_id).pk
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
         if job.status == Job.Status.CANCELLED:
@@ -391,11 +401,11 @@ def job_cancel(user: AbstractBaseUser, *, job_id: int) -> Job:
         job.status, job.finished_at, job.keys_tried = Job.Status.CANCELLED, timezone.now(), keys
         if job.paid_with == Job.PaidWith.SPARK:
             job.spark_tokens = job.price_tokens - refund
-            _refund_once(job, share="cancel", reason=f"Cancelled guaranteed job #{job.pk}: "
+            _refund_once(job, share="cancel", reason=f"Cancelled guaranteed job #{job.number}: "
                                                      f"{refund:,} tokens back to the spark meter")
         elif refund > 0:
             _refund_once(job, share="cancel", tokens=refund,
-                         reason=f"Cancelled guaranteed job #{job.pk}: the unspent share of its price")
+                         reason=f"Cancelled guaranteed job #{job.number}: the unspent share of its price")
         job.save(update_fields=["status", "finished_at", "keys_tried", "spark_tokens"])
         _settle(job.pk, keys=keys)
     return job
@@ -415,7 +425,7 @@ def job_fail(job_id: int, *, reason: str) -> Job:
         job.keys_tried = selectors.chunk_keys_tried(job.pk)
         if job.paid_with == Job.PaidWith.SPARK:
             job.spark_tokens = 0
-        _refund_once(job, reason=f"Automatic refund of guaranteed job #{job.pk}: {reason}"[:500])
+        _refund_once(job, reason=f"Automatic refund of guaranteed job #{job.number}: {reason}"[:500])
         job.save(update_fields=["status", "failure_reason", "finished_at", "keys_tried", "spark_tokens"])
         _settle(job.pk, keys=job.keys_tried)
     return job
@@ -423,7 +433,7 @@ def job_fail(job_id: int, *, reason: str) -> Job:
 
 def _refund_once(job: Job, *, reason: str, share: str | None = None, tokens: int | None = None) -> None:
     try:
-        economy.spend_refund(job.spend_entry_id, reason=reason, reference=f"job:{job.pk}", share=share, tokens=tokens)
+        economy.spend_refund(job.spend_entry_id, reason=reason, reference=job_reference(job), share=share, tokens=tokens)
     except AlreadyRefunded:
         log.info("job %s: its spend was already refunded in full", job.pk)
 
@@ -440,8 +450,8 @@ def job_refund_by_staff(job_id: int, *, reason: str, created_by: AbstractBaseUse
     return job
 
 
-def job_erase_key(user: AbstractBaseUser, *, job_id: int) -> Job:
-    job = selectors.job_for_owner(user, job_id, with_key=True)
+def job_erase_key(user: AbstractBaseUser, *, public_id: UUID | str) -> Job:
+    job = selectors.job_for_owner(user, public_id, with_key=True)
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(encrypted_seed=None, key_kept=False, key_erased_at=now)
     job.encrypted_seed, job.key_kept, job.key_erased_at = None, False, now
@@ -459,12 +469,12 @@ def job_notify(job_id: int) -> bool:
     job = Job.objects.select_related("user").get(pk=job_id)
     if not job.user.email:
         return True
-    url = settings.SITE_URL.rstrip("/") + reverse("job_page", args=[job.pk])
+    url = settings.SITE_URL.rstrip("/") + reverse("job_page", args=[job.public_id])
     try:
         send_mail(
             subject=f"Your guaranteed key for “{job.pattern}” is ready",
             message=(
-                f"Hello {job.user.username},\n\nYour guaranteed job #{job.pk} found an exact match after "
+                f"Hello {job.user.username},\n\nYour guaranteed job #{job.number} found an exact match after "
                 f"{job.keys_tried:,} keys:\n\n    {job.address}\n\nThe private key is kept for you. Reveal or "
                 f"download it, in every encoding, here:\n\n    {url}\n\n— VaniKeys\n"
             ),

@@ -6,31 +6,27 @@ confirm page, the job page refreshes itself (meta refresh in <noscript>) until t
 settles, and cancel has its own confirmation page. With htmx the offer follows typing,
 the confirm step opens next to the form and the job panel polls itself.
 """
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import ApplicationError, BadRequest, RateLimited
 from core.ratelimits import rate_limit
 from economy import selectors as economy_selectors
+from patterns.engine import PatternSpec
 from patterns.exceptions import InvalidPattern
 from patterns.forms import PatternForm
-from pulls.presenters import key_files
+from pulls.views import key_file_views
 
 from . import selectors, services, spark
 from .exceptions import GuaranteedNotOffered, JobInfeasible
+from .models import Job
 from .presenters import JobView, QuoteView
-
-
-def form_spec(form: PatternForm):
-    if not form.is_valid():
-        field, messages = next(iter(form.errors.items()))
-        raise BadRequest(f"{field}: {messages[0]}")
-    return form.to_spec()
 
 
 def offer_context(request: HttpRequest, form: PatternForm) -> dict:
@@ -75,8 +71,7 @@ def job_confirm(request: HttpRequest) -> HttpResponse:
     """The confirm step: the price, the figures and the balance after, before any token moves."""
     form = PatternForm(request.POST)
     try:
-        spec = form_spec(form)
-        quote = selectors.job_quote(spec)
+        quote = selectors.job_quote(form.spec_or_raise())
     except ApplicationError as error:
         return render_refused(request, error)
     balance = economy_selectors.balance(request.user)
@@ -85,8 +80,16 @@ def job_confirm(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/_confirm.html" if request.htmx else "jobs/confirm.html", context)
 
 
-def redirect_to_job(request: HttpRequest, job) -> HttpResponse:
-    url = reverse("job_page", args=[job.pk])
+def start_job(request: HttpRequest, create: Callable[[PatternSpec], Job]) -> HttpResponse:
+    """Start a job from the posted pattern form and go to its page; a refusal (nothing paid)
+    is shown in place."""
+    try:
+        spec = PatternForm(request.POST).spec_or_raise()
+        rate_limit(request, group="jobs", rate=settings.THROTTLE_PULL_RATE)
+        job = create(spec)
+    except ApplicationError as error:
+        return render_refused(request, error)
+    url = reverse("job_page", args=[job.public_id])
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
@@ -98,14 +101,9 @@ def redirect_to_job(request: HttpRequest, job) -> HttpResponse:
 @require_POST
 def job_create(request: HttpRequest) -> HttpResponse:
     """Pay the confirmed price and start the job (a changed price is refused, nothing paid)."""
-    form = PatternForm(request.POST)
-    try:
-        spec = form_spec(form)
-        rate_limit(request, group="jobs", rate=settings.THROTTLE_PULL_RATE)
-        job = services.job_create(request.user, spec=spec, price_tokens=confirmed_price(request))
-    except ApplicationError as error:
-        return render_refused(request, error)
-    return redirect_to_job(request, job)
+    return start_job(
+        request, lambda spec: services.job_create(request.user, spec=spec, price_tokens=confirmed_price(request))
+    )
 
 
 def confirmed_price(request: HttpRequest) -> int:
@@ -119,65 +117,41 @@ def confirmed_price(request: HttpRequest) -> int:
 @require_POST
 def spark_convert(request: HttpRequest) -> HttpResponse:
     """One click on a full spark meter: a guaranteed job at no further cost, once."""
-    form = PatternForm(request.POST)
-    try:
-        spec = form_spec(form)
-        rate_limit(request, group="jobs", rate=settings.THROTTLE_PULL_RATE)
-        job = services.job_create_from_spark(request.user, spec=spec)
-    except ApplicationError as error:
-        return render_refused(request, error)
-    return redirect_to_job(request, job)
+    return start_job(request, lambda spec: services.job_create_from_spark(request.user, spec=spec))
 
 
 @login_required
 @require_GET
-def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = JobView(selectors.job_for_owner(request.user, job_id))
+def job_page(request: HttpRequest, public_id) -> HttpResponse:
+    job = JobView(selectors.job_for_owner(request.user, public_id))
     return render(request, "jobs/job.html", {"job": job})
 
 
 @login_required
 @require_GET
-def job_panel(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = JobView(selectors.job_for_owner(request.user, job_id))
+def job_panel(request: HttpRequest, public_id) -> HttpResponse:
+    job = JobView(selectors.job_for_owner(request.user, public_id))
     return render(request, "jobs/_panel.html", {"job": job})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_cancel(request: HttpRequest, public_id) -> HttpResponse:
     """GET: the refund a cancel gives now, and a confirm button. POST: cancel (twice is once)."""
     if request.method == "GET":
-        job = JobView(selectors.job_for_owner(request.user, job_id))
+        job = JobView(selectors.job_for_owner(request.user, public_id))
         return render(request, "jobs/cancel.html", {"job": job})
-    services.job_cancel(request.user, job_id=job_id)
-    return redirect("job_page", job_id=job_id)
+    services.job_cancel(request.user, public_id=public_id)
+    return redirect("job_page", public_id=public_id)
 
 
-@never_cache
-@login_required
-@require_GET
-def key_reveal(request: HttpRequest, job_id: int) -> HttpResponse:
-    job, files = selectors.key_files_for_owner(request.user, job_id)
-    return render(request, "jobs/_key.html", {"job": job, "files": key_files(files)})
-
-
-@never_cache
-@login_required
-@require_GET
-def key_download(request: HttpRequest, job_id: int, filename: str) -> HttpResponse:
-    job, files = selectors.key_files_for_owner(request.user, job_id)
-    if filename not in files:
-        return HttpResponse("No such file for this key.", status=404, content_type="text/plain")
-    response = HttpResponse(files[filename], content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+key_reveal, key_download = key_file_views(selectors.key_files_for_owner, download_view="job_key_download")
 
 
 @login_required
 @require_POST
-def erase_key(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = services.job_erase_key(request.user, job_id=job_id)
+def erase_key(request: HttpRequest, public_id) -> HttpResponse:
+    job = services.job_erase_key(request.user, public_id=public_id)
     if request.htmx:
         return render(request, "jobs/_panel.html", {"job": JobView(job)})
-    return redirect("job_page", job_id=job.pk)
+    return redirect("job_page", public_id=job.public_id)

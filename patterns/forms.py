@@ -1,6 +1,7 @@
 """The pattern form of /app: parses the browser's fields into a PatternSpec."""
 from django import forms
 
+from core.exceptions import BadRequest
 from patterns.engine import ANCHORS, FORMATS, MODES, PatternSpec
 
 FORMAT_CHOICES = [(fmt.name, fmt.label) for fmt in FORMATS.values()]
@@ -20,3 +21,10 @@ class PatternForm(forms.Form):
 
     def to_spec(self) -> PatternSpec:
         return PatternSpec.from_mapping(self.cleaned_data)
+
+    def spec_or_raise(self) -> PatternSpec:
+        """The spec, or BadRequest naming the first field that does not parse."""
+        if not self.is_valid():
+            field, messages = next(iter(self.errors.items()))
+            raise BadRequest(f"{field}: {messages[0]}")
+        return self.to_spec()

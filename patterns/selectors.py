@@ -1,13 +1,31 @@
 """Reads for patterns: validation and odds priced with this deployment's settings."""
 import statistics
+from functools import lru_cache
+from typing import TypeVar
+from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.db.models import QuerySet
 
-from patterns import engine
-from patterns.engine import CompiledPattern, PatternError, PatternIssue, PatternSpec, RegexTimeout, compile_pattern
+from core.exceptions import NotFound
+from patterns import custody, engine
+from patterns.engine import (
+    CompiledPattern,
+    PatternError,
+    PatternIssue,
+    PatternSpec,
+    RegexTimeout,
+    compile_pattern,
+    export_private_key,
+    files_for_export,
+)
 from patterns.exceptions import InvalidPattern
+from patterns.models import DONE, KeySearch
 from patterns.presenters import estimate_json
+
+Search = TypeVar("Search", bound=KeySearch)
 
 WORKER_RATE_CACHE_KEY = "grind:worker_rate_samples"
 DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
@@ -15,9 +33,18 @@ DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
 
 def compile_or_raise(spec: PatternSpec) -> CompiledPattern:
     try:
-        return compile_pattern(spec)
+        return _compiled(spec)
     except PatternError as exc:
         raise InvalidPattern(list(exc.issues)) from exc
+
+
+@lru_cache(maxsize=1024)
+def _compiled(spec: PatternSpec) -> CompiledPattern:
+    """Compiling checks that the pattern can match at all (its exact odds) and times a
+    regex: a few milliseconds that every estimate, pull and job of the pattern repeated.
+    A compiled pattern never changes, so each process keeps its recent ones (refusals,
+    which raise, are not kept)."""
+    return compile_pattern(spec)
 
 
 def worker_keys_per_second() -> float:
@@ -58,3 +85,65 @@ def estimate(spec: PatternSpec, budget: int | None = None) -> dict:
         ))
     except RegexTimeout as exc:
         raise InvalidPattern([PatternIssue("too_slow", str(exc))]) from exc
+
+
+def search_for_owner(
+    searches: QuerySet[Search], user: AbstractBaseUser, public_id: UUID | str, *,
+    missing: type[NotFound], with_key: bool = False, done: bool = False,
+) -> Search:
+    """The user's pull or job by its public id (what URLs and the API show). ``missing``
+    (a 404) for an id that is malformed, unknown or someone else's alike, for one whose
+    key is gone when ``with_key``, and for one not done when ``done``."""
+    no_such = f"No such {searches.model._meta.verbose_name}."
+    try:
+        public_id = UUID(str(public_id))
+    except ValueError:
+        raise missing(no_such) from None
+    searches = searches.filter(public_id=public_id, user=user)
+    if with_key:
+        searches = searches.filter(encrypted_seed__isnull=False)
+    if done:
+        searches = searches.filter(status=DONE)
+    found = searches.first()
+    if found is None:
+        raise missing(no_such)
+    return found
+
+
+def found_key_result(search: KeySearch) -> dict | None:
+    """The public result of a search that is done (PRODUCT.md §9's ``result``), else None."""
+    if not search.is_done:
+        return None
+    return {
+        "address": search.address,
+        "body": search.body,
+        "score": search.score,
+        "n": search.n,
+        "jackpot": search.jackpot,
+        "matches": search.matches,
+        "missing": search.missing,
+        "bonus": search.bonus,
+    }
+
+
+def found_key_exports(search: KeySearch) -> dict:
+    """Every §1 encoding of the found private key (the caller checked ownership and has_key)."""
+    return export_private_key(custody.open_seed(search.encrypted_seed), search.format)
+
+
+def found_key_files(search: KeySearch) -> dict[str, str | bytes]:
+    """The found key as files (filename → content), for the reveal panel and downloads."""
+    return files_for_export(custody.open_seed(search.encrypted_seed), search.format)
+
+
+def public_ids_named(references: list[str], kind: str) -> set[UUID]:
+    """The public ids that ledger references of one kind name ("pull:<id>", "job:<id>")."""
+    ids = set()
+    for reference in references:
+        prefix, _, key = reference.partition(":")
+        if prefix == kind:
+            try:
+                ids.add(UUID(key))
+            except ValueError:
+                continue
+    return ids

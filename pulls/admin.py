@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 
-from . import custody, services
+from patterns import custody
+
+from . import services
 from .models import Pull
 
 
@@ -8,7 +10,7 @@ from .models import Pull
 class PullAdmin(admin.ModelAdmin):
     list_display = ("id", "user", "number", "pattern", "format", "status", "score", "n", "jackpot", "paid_with", "created_at")
     list_filter = ("status", "format", "jackpot", "paid_with", "key_kept", "created_at")
-    search_fields = ("user__username", "user__email", "pattern", "address")
+    search_fields = ("=public_id", "user__username", "user__email", "pattern", "address")
     readonly_fields = [field.name for field in Pull._meta.fields if field.name != "encrypted_seed"]
     exclude = ("encrypted_seed",)
     actions = ["fail_and_refund", "reseal_keys"]

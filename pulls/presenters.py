@@ -6,6 +6,7 @@ from datetime import timedelta
 from functools import cached_property, lru_cache
 
 from django.conf import settings
+from django.urls import reverse
 
 from patterns.engine import (
     CompiledPattern,
@@ -51,6 +52,7 @@ class KeyFile:
     filename: str
     label: str
     content: str | bytes
+    url: str
 
     @property
     def text(self) -> str:
@@ -75,11 +77,13 @@ FILE_LABELS = {
 }
 
 
-def key_files(files: dict[str, str | bytes]) -> list[KeyFile]:
-    """Every export of a key as downloadable files, private encodings first."""
+def key_files(files: dict[str, str | bytes], *, download_view: str, public_id) -> list[KeyFile]:
+    """Every export of a pull's or job's key as files to download from ``download_view``,
+    private encodings first."""
     order = list(FILE_LABELS)
     names = sorted(files, key=lambda name: order.index(name) if name in order else len(order))
-    return [KeyFile(name, FILE_LABELS.get(name, name), files[name]) for name in names]
+    return [KeyFile(name, FILE_LABELS.get(name, name), files[name], reverse(download_view, args=[public_id, name]))
+            for name in names]
 
 
 @lru_cache(maxsize=256)

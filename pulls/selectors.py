@@ -5,9 +5,15 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from patterns.engine import PatternSpec, export_private_key, files_for_export
+from patterns.engine import PatternSpec
+from patterns.selectors import (
+    found_key_exports,
+    found_key_files,
+    found_key_result,
+    public_ids_named,
+    search_for_owner,
+)
 
-from . import custody
 from .exceptions import PullNotFound
 from .models import Pull
 
@@ -15,21 +21,9 @@ from .models import Pull
 def pull_for_owner(
     user: AbstractBaseUser, public_id: UUID | str, *, with_key: bool = False, finished: bool = False
 ) -> Pull:
-    """The user's pull by its public id (what URLs and the API show); PullNotFound for a
-    missing id, a malformed one or someone else's alike."""
-    try:
-        public_id = UUID(str(public_id))
-    except ValueError:
-        raise PullNotFound("No such pull.") from None
-    pulls = Pull.objects.filter(public_id=public_id, user=user)
-    if with_key:
-        pulls = pulls.filter(encrypted_seed__isnull=False)
-    if finished:
-        pulls = pulls.filter(status=Pull.Status.DONE)
-    pull = pulls.first()
-    if pull is None:
-        raise PullNotFound("No such pull.")
-    return pull
+    """The user's pull by its public id; PullNotFound for a missing id, a malformed one or
+    someone else's alike."""
+    return search_for_owner(Pull.objects, user, public_id, missing=PullNotFound, with_key=with_key, done=finished)
 
 
 def shared_pull(share_token: str) -> Pull:
@@ -58,29 +52,13 @@ def batch_of_pull(user: AbstractBaseUser, public_id: UUID | str) -> list[Pull]:
 def private_key_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tuple[Pull, dict]:
     """Every §1 encoding of the pull's private key; 404 once the key is erased."""
     pull = pull_for_owner(user, public_id, with_key=True)
-    seed = custody.open_seed(pull.encrypted_seed)
-    return pull, export_private_key(seed, pull.format)
+    return pull, found_key_exports(pull)
 
 
 def key_files_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tuple[Pull, dict[str, str | bytes]]:
     """The key as files (filename → content), for the reveal panel and downloads."""
     pull = pull_for_owner(user, public_id, with_key=True)
-    return pull, files_for_export(custody.open_seed(pull.encrypted_seed), pull.format)
-
-
-def public_result(pull: Pull) -> dict | None:
-    if pull.status != Pull.Status.DONE:
-        return None
-    return {
-        "address": pull.address,
-        "body": pull.body,
-        "score": pull.score,
-        "n": pull.n,
-        "jackpot": pull.jackpot,
-        "matches": pull.matches,
-        "missing": pull.missing,
-        "bonus": pull.bonus,
-    }
+    return pull, found_key_files(pull)
 
 
 def pull_as_dict(pull: Pull) -> dict:
@@ -91,7 +69,7 @@ def pull_as_dict(pull: Pull) -> dict:
         "status": pull.status,
         "pattern": asdict(PatternSpec.from_mapping(pull)),
         "progress": {"keys_tried": pull.keys_tried, "budget": pull.budget},
-        "result": public_result(pull),
+        "result": found_key_result(pull),
         "paid_with": pull.paid_with,
         "tokens_spent": pull.tokens_spent,
         "refunded": pull.refunded,
@@ -122,12 +100,11 @@ def paid_spend_ids_for_pattern(user: AbstractBaseUser, spec: PatternSpec) -> set
 
 def pulls_by_ledger_reference(user: AbstractBaseUser, references: list[str]) -> dict[str, Pull]:
     """The user's pulls that ledger references name ("pulls:<batch>" for what paid for
-    them, "pull:<id>" for a refund of one), by reference; others are left out."""
+    them, "pull:<public id>" for a refund of one), by reference; others are left out."""
     batches = {ref.partition(":")[2] for ref in references if ref.startswith("pulls:")}
-    ids = {int(key) for ref in references if ref.startswith("pull:") and (key := ref.partition(":")[2]).isdigit()}
     found: dict[str, Pull] = {}
     for pull in Pull.objects.filter(user=user, batch__in=batches).order_by("number"):
         found.setdefault(f"pulls:{pull.batch}", pull)
-    for pull in Pull.objects.filter(user=user, pk__in=ids):
-        found[f"pull:{pull.pk}"] = pull
+    for pull in Pull.objects.filter(user=user, public_id__in=public_ids_named(references, "pull")):
+        found[f"pull:{pull.public_id}"] = pull
     return found

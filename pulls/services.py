@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from economy import services as economy
 from economy.exceptions import AlreadyRefunded
+from patterns import custody
 from patterns import services as pattern_services
 from patterns.engine import GrindResult, PatternSpec, RegexTimeout, compile_pattern, grind
 from patterns.selectors import compile_or_raise
 
-from . import custody
 from .exceptions import BadPullCount
 from .models import Pull
 from .selectors import pull_for_owner

@@ -1,6 +1,7 @@
 """Pull pages: start from the /app form, the live panel, the reveal, key custody, history."""
 import csv
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from core.exceptions import ApplicationError, BadRequest
+from core.exceptions import ApplicationError
 from core.ratelimits import rate_limit
 from jobs import selectors as job_selectors
 from jobs.presenters import JobView
@@ -32,12 +33,10 @@ def panel_context(pulls: list) -> dict:
 
 def start_pulls(request: HttpRequest, form: PatternForm) -> list:
     """The pulls the form asks for; any refusal is an ApplicationError."""
-    if not form.is_valid():
-        field, messages = next(iter(form.errors.items()))
-        raise BadRequest(f"{field}: {messages[0]}")
+    spec = form.spec_or_raise()
     rate_limit(request, group="pulls", rate=settings.THROTTLE_PULL_RATE, what="pulls")
     count = 10 if request.POST.get("count") == "10" else 1
-    return services.pull_start(request.user, spec=form.to_spec(), count=count)
+    return services.pull_start(request.user, spec=spec, count=count)
 
 
 @login_required
@@ -67,24 +66,32 @@ def pull_panel(request: HttpRequest, public_id) -> HttpResponse:
     return render_panel(request, selectors.batch_of_pull(request.user, public_id))
 
 
-@never_cache
-@login_required
-@require_GET
-def key_reveal(request: HttpRequest, public_id) -> HttpResponse:
-    pull, files = selectors.key_files_for_owner(request.user, public_id)
-    return render(request, "pulls/_key.html", {"pull": PullView(pull), "files": key_files(files)})
+def key_file_views(files_for_owner: Callable, *, download_view: str) -> tuple[Callable, Callable]:
+    """The reveal panel and the file downloads of a found key (a pull's or a job's):
+    owner-only, never cached. ``files_for_owner(user, public_id)`` → (search, files)."""
+
+    @never_cache
+    @login_required
+    @require_GET
+    def key_reveal(request: HttpRequest, public_id) -> HttpResponse:
+        _, files = files_for_owner(request.user, public_id)
+        return render(request, "pulls/_key.html", {"files": key_files(files, download_view=download_view, public_id=public_id)})
+
+    @never_cache
+    @login_required
+    @require_GET
+    def key_download(request: HttpRequest, public_id, filename: str) -> HttpResponse:
+        _, files = files_for_owner(request.user, public_id)
+        if filename not in files:
+            return HttpResponse("No such file for this key.", status=404, content_type="text/plain")
+        response = HttpResponse(files[filename], content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    return key_reveal, key_download
 
 
-@never_cache
-@login_required
-@require_GET
-def key_download(request: HttpRequest, public_id, filename: str) -> HttpResponse:
-    pull, files = selectors.key_files_for_owner(request.user, public_id)
-    if filename not in files:
-        return HttpResponse("No such file for this key.", status=404, content_type="text/plain")
-    response = HttpResponse(files[filename], content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+key_reveal, key_download = key_file_views(selectors.key_files_for_owner, download_view="pull_key_download")
 
 
 def owner_action(action):

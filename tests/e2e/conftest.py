@@ -11,8 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import expect
+
+from patterns.engine import get_format
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -114,3 +119,21 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+
+
+def download_and_check_key(page, address: str, tmp_path) -> None:
+    """Reveal the key, download its OpenSSH file and check that ssh-keygen reads it and that
+    it signs for the address shown."""
+    page.click("[data-testid=reveal]")
+    expect(page.locator("[data-testid=private-key]")).to_be_visible()
+    with page.expect_download() as download_info:
+        page.click("[data-testid='download-id_ed25519']")
+    key_path = tmp_path / "id_ed25519"
+    download_info.value.save_as(key_path)
+    key_path.chmod(0o600)
+    public_line = subprocess.run(["ssh-keygen", "-y", "-f", str(key_path)], capture_output=True, text=True, check=True).stdout
+    private = serialization.load_ssh_private_key(key_path.read_bytes(), password=None)
+    message = b"signed with a key from the browser"
+    public = get_format("did:key").public_key_from_address(address)
+    Ed25519PublicKey.from_public_bytes(public).verify(private.sign(message), message)
+    assert public_line.startswith("ssh-ed25519 ")

@@ -2,18 +2,14 @@
 Celery worker on Redis: sign up, type a pattern, watch the odds, pull, watch progress,
 see the result, keep the key, download it, find the pull in history."""
 import re
-import subprocess
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.contrib.auth import get_user_model
 from django.db import connections
 from playwright.sync_api import expect
 
 from economy import services as economy
-from patterns.engine import get_format
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, download_and_check_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -57,22 +53,6 @@ def pull_and_watch_progress(page, budget: int) -> list[int]:
         page.wait_for_timeout(150)
     expect(result).to_be_visible()
     return seen
-
-
-def download_and_check_key(page, address: str, tmp_path) -> None:
-    page.click("[data-testid=reveal]")
-    expect(page.locator("[data-testid=private-key]")).to_be_visible()
-    with page.expect_download() as download_info:
-        page.click("[data-testid='download-id_ed25519']")
-    key_path = tmp_path / "id_ed25519"
-    download_info.value.save_as(key_path)
-    key_path.chmod(0o600)
-    public_line = subprocess.run(["ssh-keygen", "-y", "-f", str(key_path)], capture_output=True, text=True, check=True).stdout
-    private = serialization.load_ssh_private_key(key_path.read_bytes(), password=None)
-    message = b"signed with a key from the browser"
-    public = get_format("did:key").public_key_from_address(address)
-    Ed25519PublicKey.from_public_bytes(public).verify(private.sign(message), message)
-    assert public_line.startswith("ssh-ed25519 ")
 
 
 def ten_pulls_best_first(page, base_url: str, settings) -> None:

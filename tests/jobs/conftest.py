@@ -74,13 +74,11 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def job_settings(settings):
+def job_settings(pull_prices):
+    """The round pull prices of every pull test, and a pool and chunks small enough to test."""
     for name, value in JOB_SETTINGS.items():
-        setattr(settings, name, value)
-    settings.PULL_COST_TOKENS = 100
-    settings.PULL_BUDGET_KEYS = 3_000
-    settings.FREE_PULLS_PER_DAY = 3
-    return settings
+        setattr(pull_prices, name, value)
+    return pull_prices
 
 
 @pytest.fixture

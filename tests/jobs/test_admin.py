@@ -42,7 +42,7 @@ def test_fail_with_a_reason_refunds_in_full_and_refund_gives_back_what_is_left(a
     running.refresh_from_db()
     assert running.status == "failed" and running.failure_reason == "operator: broken pattern"
 
-    services.job_cancel(rich_user, job_id=other.pk)  # nothing ground: refunded in full already
+    services.job_cancel(rich_user, public_id=other.public_id)  # nothing ground: refunded in full already
     admin_client.post("/admin/jobs/job/", {"action": "refund_jobs", "_selected_action": [other.pk], "apply": "1",
                                            "reason": "goodwill"})
     assert wallet.balance(rich_user) == 1_000_000

@@ -3,18 +3,15 @@ type a pattern, see the price and figures, buy guaranteed, watch progress, see t
 download the key (it loads in ssh-keygen and signs for the address), find it in history.
 Screenshots at phone (390 px) and desktop (1280 px) widths go to test-artifacts/."""
 import re
-import subprocess
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connections
 from django.test import Client
 from playwright.sync_api import expect
 
 from economy import selectors as wallet
 from jobs.models import Job
-from patterns.engine.formats import did_key_public_key
+from tests.e2e.conftest import download_and_check_key
 from tests.factories import FundedUserFactory, use_up_free_pulls
 from tests.jobs.conftest import ARTIFACTS
 
@@ -60,7 +57,7 @@ def test_buy_a_guaranteed_key_watch_it_being_ground_and_download_it(live_server,
     expect(confirm).to_contain_text("1,000 → 900")
     confirm.screenshot(path=str(ARTIFACTS / "job-confirm.png"))
     page.click("[data-testid=confirm-job]")
-    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
     job_url = page.url
 
     expect(page.locator("[data-testid=job-progress]")).to_be_visible()
@@ -83,18 +80,7 @@ def test_buy_a_guaranteed_key_watch_it_being_ground_and_download_it(live_server,
     assert address.startswith("did:key:z6Mk")
     shot(page, "job-result-desktop")
 
-    page.click("[data-testid=reveal]")
-    expect(page.locator("[data-testid=private-key]")).to_be_visible()
-    with page.expect_download() as download_info:
-        page.click("[data-testid='download-id_ed25519']")
-    key_path = tmp_path / "id_ed25519"
-    download_info.value.save_as(key_path)
-    key_path.chmod(0o600)
-    public_line = subprocess.run(["ssh-keygen", "-y", "-f", str(key_path)], capture_output=True, text=True, check=True).stdout
-    assert public_line.startswith("ssh-ed25519 ")
-    private = serialization.load_ssh_private_key(key_path.read_bytes(), password=None)
-    message = b"a guaranteed key, from the browser"
-    Ed25519PublicKey.from_public_bytes(did_key_public_key(address)).verify(private.sign(message), message)
+    download_and_check_key(page, address, tmp_path)
 
     page.set_viewport_size(PHONE)
     page.goto(job_url)
@@ -119,7 +105,7 @@ def test_cancel_from_the_job_page_shows_the_refund_first(live_server, grinders, 
     expect(page.locator("[data-testid=guaranteed-price]")).to_have_text(f"{PRICE:,}")
     page.click("#guaranteed-button")
     page.click("[data-testid=confirm-job]")
-    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
     expect(page.locator("[data-testid=job-status]")).to_have_text("running", timeout=30_000)
     page.click("[data-testid=cancel]")
     refund = int(page.locator("[data-testid=cancel-refund]").inner_text().replace(",", ""))
@@ -155,7 +141,7 @@ def test_a_full_spark_meter_under_a_pull_result_becomes_a_free_guaranteed_job(li
     balance = wallet.balance(user)
     connections.close_all()
     meter.locator("[data-testid=spark-convert]").click()
-    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
     expect(page.locator("[data-testid=job-panel]")).to_contain_text("paid by the spark meter")
     expect(page.locator("[data-testid=job-result]")).to_be_visible(timeout=120_000)
     job = Job.objects.get()

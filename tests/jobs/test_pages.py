@@ -1,6 +1,7 @@
 """Guaranteed-job pages: the /app offer and confirm step, the live job page (usable without
 JavaScript), cancel with its refund shown first, key custody, history, the spark meter."""
 import re
+import uuid
 
 import pytest
 from django.test import Client
@@ -66,7 +67,7 @@ def test_confirming_shows_price_figures_and_balance_then_pays_and_opens_the_job(
 
     response = page.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"})
     job = Job.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}"
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.public_id}"
     assert wallet.balance(owner) == 1_000_000 - 100
     htmx = page.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"}, headers={"HX-Request": "true"})
     assert htmx.status_code == 204 and htmx["HX-Redirect"].startswith("/jobs/")
@@ -103,7 +104,7 @@ def test_too_few_tokens_says_so_before_and_at_paying(client_of, captured_enqueue
 
 def test_pages_need_a_log_in_and_forms_a_csrf_token(owner, client):
     assert client.post("/app/guaranteed", GO_BE_42).status_code == 302
-    assert client.get("/jobs/1").status_code == 302
+    assert client.get(f"/jobs/{uuid.uuid4()}").status_code == 302
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(owner)
     assert browser.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"}).status_code == 403
@@ -112,52 +113,52 @@ def test_pages_need_a_log_in_and_forms_a_csrf_token(owner, client):
 
 def test_a_running_job_page_refreshes_itself_with_or_without_javascript(page, owner, captured_enqueues):
     job = make_job(owner, HARD)
-    body = text(page.get(f"/jobs/{job.pk}"))
+    body = text(page.get(f"/jobs/{job.public_id}"))
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in body
-    assert f'hx-get="/jobs/{job.pk}/panel" hx-trigger="every 1s"' in body
+    assert f'hx-get="/jobs/{job.public_id}/panel" hx-trigger="every 1s"' in body
     for figure in ("job-keys", "job-rate", "job-workers", "job-p-found", "job-matches-per-hour"):
         assert f'data-testid="{figure}"' in body
     assert f"Cancel — {job.price_tokens:,} tokens back" in body
-    assert "every 1s" in text(page.get(f"/jobs/{job.pk}/panel"))
+    assert "every 1s" in text(page.get(f"/jobs/{job.public_id}/panel"))
 
 
 def test_a_done_job_shows_its_result_and_the_key_in_every_encoding(page, owner, captured_enqueues):
     job = finish_job(make_job(owner, EASY))
-    body = text(page.get(f"/jobs/{job.pk}"))
+    body = text(page.get(f"/jobs/{job.public_id}"))
     assert "http-equiv" not in body and "hx-trigger" not in body.split('id="job-panel"')[1].split(">")[0]
     assert 'data-testid="job-notice"' in body and "Found it: an exact match" in body
     assert 'data-testid="job-result"' in body and "<mark>xyz</mark>" in body and "★ 1/1" in body
-    reveal = text(page.get(f"/jobs/{job.pk}/key"))
+    reveal = text(page.get(f"/jobs/{job.public_id}/key"))
     for filename in ("id_ed25519", "private.pkcs8.pem", "private.jwk.json", "seed.hex", "did.json"):
         assert f'data-testid="download-{filename}"' in reveal
-    download = page.get(f"/jobs/{job.pk}/key/id_ed25519")
+    download = page.get(f"/jobs/{job.public_id}/key/id_ed25519")
     assert download.status_code == 200 and b"OPENSSH PRIVATE KEY" in download.content
     assert download["Content-Disposition"] == 'attachment; filename="id_ed25519"'
     assert "no-cache" in download["Cache-Control"]
-    assert page.get(f"/jobs/{job.pk}/key/nope").status_code == 404
+    assert page.get(f"/jobs/{job.public_id}/key/nope").status_code == 404
 
-    page.post(f"/jobs/{job.pk}/erase")
-    assert "Private key erased." in text(page.get(f"/jobs/{job.pk}"))
-    assert page.get(f"/jobs/{job.pk}/key").status_code == 404
+    page.post(f"/jobs/{job.public_id}/erase")
+    assert "Private key erased." in text(page.get(f"/jobs/{job.public_id}"))
+    assert page.get(f"/jobs/{job.public_id}/key").status_code == 404
 
 
 def test_another_users_job_pages_are_404(page, captured_enqueues):
     theirs = finish_job(make_job(FundedUserFactory(tokens=100_000), EASY))
-    for url in (f"/jobs/{theirs.pk}", f"/jobs/{theirs.pk}/panel", f"/jobs/{theirs.pk}/key",
-                f"/jobs/{theirs.pk}/key/id_ed25519", f"/jobs/{theirs.pk}/cancel"):
+    for url in (f"/jobs/{theirs.public_id}", f"/jobs/{theirs.public_id}/panel", f"/jobs/{theirs.public_id}/key",
+                f"/jobs/{theirs.public_id}/key/id_ed25519", f"/jobs/{theirs.public_id}/cancel"):
         assert page.get(url).status_code == 404, url
-    assert page.post(f"/jobs/{theirs.pk}/erase").status_code == 404
+    assert page.post(f"/jobs/{theirs.public_id}/erase").status_code == 404
     assert Job.objects.get(pk=theirs.pk).has_key
 
 
 def test_cancel_shows_the_refund_first_and_a_second_cancel_changes_nothing(page, owner, captured_enqueues):
     job = make_job(owner, HARD)
-    confirm = text(page.get(f"/jobs/{job.pk}/cancel"))
+    confirm = text(page.get(f"/jobs/{job.public_id}/cancel"))
     assert f'data-testid="cancel-refund">{job.price_tokens:,}</strong>' in confirm
-    assert page.post(f"/jobs/{job.pk}/cancel")["Location"] == f"/jobs/{job.pk}"
-    assert page.post(f"/jobs/{job.pk}/cancel").status_code == 302
+    assert page.post(f"/jobs/{job.public_id}/cancel")["Location"] == f"/jobs/{job.public_id}"
+    assert page.post(f"/jobs/{job.public_id}/cancel").status_code == 302
     assert wallet.balance(owner) == 1_000_000
-    assert "Cancelled" in text(page.get(f"/jobs/{job.pk}")) and "nothing to cancel" in text(page.get(f"/jobs/{job.pk}/cancel"))
+    assert "Cancelled" in text(page.get(f"/jobs/{job.public_id}")) and "nothing to cancel" in text(page.get(f"/jobs/{job.public_id}/cancel"))
 
 
 def test_history_lists_jobs_next_to_pulls(page, owner, captured_enqueues, pull_prices):
@@ -165,7 +166,7 @@ def test_history_lists_jobs_next_to_pulls(page, owner, captured_enqueues, pull_p
     make_job(owner, HARD)
     PullFactory(user=owner, pattern="ab")
     body = text(page.get("/history"))
-    assert body.count('data-testid="job-history-row"') == 2 and f'href="/jobs/{done.pk}"' in body
+    assert body.count('data-testid="job-history-row"') == 2 and f'href="/jobs/{done.public_id}"' in body
     assert "exact match" in body and 'data-testid="history-row"' in body
 
 
@@ -181,7 +182,7 @@ def test_a_pull_result_shows_its_patterns_spark_meter_and_a_full_one_converts_in
     balance = wallet.balance(owner)
     response = page.post("/app/spark", GO_BE_42)
     job = Job.objects.get()
-    assert response["Location"] == f"/jobs/{job.pk}" and job.paid_with == "spark"
+    assert response["Location"] == f"/jobs/{job.public_id}" and job.paid_with == "spark"
     assert wallet.balance(owner) == balance
     again = page.post("/app/spark", GO_BE_42)
     assert again.status_code == 409 and Job.objects.count() == 1

@@ -16,10 +16,10 @@ from economy.models import LedgerEntry
 from jobs import selectors, services
 from jobs.exceptions import JobSettled, PriceChanged
 from jobs.models import Chunk, Job
+from patterns import custody
 from patterns.engine import PatternSpec, compile_pattern, evaluate
 from patterns.engine.formats import did_key_public_key
 from patterns.engine.keys import public_key_from_seed
-from pulls import custody
 from tests.economy.checks import assert_ledger_consistent
 from tests.factories import FundedUserFactory
 from tests.jobs.conftest import CHUNK_KEYS
@@ -38,7 +38,7 @@ def test_creating_a_job_pays_and_records_it_with_its_chunks_and_queues_them_afte
     with django_capture_on_commit_callbacks(execute=True):
         job = make_job(rich_user, "GO BE 42", fuzzy=True)
     (entry,) = job_entries(rich_user)
-    assert (entry.kind, entry.amount, entry.reference) == ("job", -job.price_tokens, f"job:{job.pk}")
+    assert (entry.kind, entry.amount, entry.reference) == ("job", -job.price_tokens, f"job:{job.public_id}")
     assert job.spend_entry == entry and job.status == "queued" and job.paid_with == "tokens"
     assert wallet.balance(rich_user) == 1_000_000 - 100 == 1_000_000 - job.price_tokens
     chunks = list(job.chunks.order_by("index"))
@@ -157,15 +157,15 @@ def test_cancel_refunds_the_unspent_share_once_linked_to_the_spend(rich_user, ca
     services.chunk_heartbeat(lease, keys=15_000, rate=1.0)
     spent_before = wallet.spending_limits(rich_user).spent_today
 
-    cancelled = services.job_cancel(rich_user, job_id=job.pk)
+    cancelled = services.job_cancel(rich_user, public_id=job.public_id)
     refund = math.floor(job.price_tokens * (1 - 15_000 / job.expected_keys))
     assert cancelled.status == "cancelled" and cancelled.keys_tried == 15_000
     spend, back = job_entries(rich_user)
-    assert (back.kind, back.amount, back.refunds_id, back.reference) == ("refund", refund, spend.pk, f"job:{job.pk}")
+    assert (back.kind, back.amount, back.refunds_id, back.reference) == ("refund", refund, spend.pk, f"job:{job.public_id}")
     assert wallet.spending_limits(rich_user).spent_today == spent_before - refund
     assert selectors.refunded_tokens(cancelled) == refund
 
-    again = services.job_cancel(rich_user, job_id=job.pk)
+    again = services.job_cancel(rich_user, public_id=job.public_id)
     assert again.status == "cancelled" and len(job_entries(rich_user)) == 2
     assert not services.chunk_heartbeat(lease, keys=16_000, rate=1.0)  # the stop flag is up
     assert set(job.chunks.exclude(pk=lease.chunk_id).values_list("status", flat=True)) == {"stopped"}
@@ -175,7 +175,7 @@ def test_cancel_refunds_the_unspent_share_once_linked_to_the_spend(rich_user, ca
 def test_a_done_job_cannot_be_cancelled(rich_user, captured_enqueues):
     job = finish_job(make_job(rich_user, EASY))
     with pytest.raises(JobSettled) as refused:
-        services.job_cancel(rich_user, job_id=job.pk)
+        services.job_cancel(rich_user, public_id=job.public_id)
     assert refused.value.status == 409 and len(job_entries(rich_user)) == 1
 
 
@@ -246,7 +246,7 @@ def test_a_found_key_is_e_mailed_once_without_the_key(rich_user, captured_enqueu
         job = finish_job(make_job(rich_user, EASY))
     (message,) = mail.outbox
     assert message.to == [rich_user.email] and job.address in message.body
-    assert f"https://vanikeys.example/jobs/{job.pk}" in message.body
+    assert f"https://vanikeys.example/jobs/{job.public_id}" in message.body
     seed_hex = custody.open_seed(Job.objects.get(pk=job.pk).encrypted_seed).hex()
     assert seed_hex not in message.body
     assert not services.job_notify(job.pk) and len(mail.outbox) == 1
@@ -255,7 +255,7 @@ def test_a_found_key_is_e_mailed_once_without_the_key(rich_user, captured_enqueu
 
 def test_the_owner_can_erase_the_key(rich_user, captured_enqueues):
     job = finish_job(make_job(rich_user, EASY))
-    erased = services.job_erase_key(rich_user, job_id=job.pk)
+    erased = services.job_erase_key(rich_user, public_id=job.public_id)
     assert not erased.has_key and not Job.objects.get(pk=job.pk).has_key
     assert Job.objects.get(pk=job.pk).key_erased_at is not None
 
@@ -275,7 +275,7 @@ def test_a_job_in_every_format_keeps_a_key_that_exports_for_its_address(rich_use
     job = finish_job(make_job(rich_user, "ab", format=fmt))
     secret = custody.open_seed(Job.objects.get(pk=job.pk).encrypted_seed)
     assert candidate_from_secret(compile_pattern(PatternSpec("ab", format=fmt)), secret).address == job.address
-    _, files = job_selectors.key_files_for_owner(rich_user, job.pk)
+    _, files = job_selectors.key_files_for_owner(rich_user, job.public_id)
     assert files["address.txt"].strip() == job.address
 
 

@@ -71,7 +71,7 @@ def test_a_full_meter_becomes_one_job_at_no_further_cost_recorded_once(puller, c
     job = services.job_create_from_spark(puller, spec=PatternSpec(" abcd"))
     assert (job.paid_with, job.price_tokens, job.spark_tokens, job.status) == ("spark", 340, 340, "queued")
     entry = job.spend_entry
-    assert (entry.kind, entry.amount, entry.reference) == ("job", 0, f"job:{job.pk}")
+    assert (entry.kind, entry.amount, entry.reference) == ("job", 0, f"job:{job.public_id}")
     assert entry.idempotency_key.startswith(f"spark:{puller.pk}:") and entry.idempotency_key.endswith(":1")
     assert wallet.balance(puller) == balance
     assert job.chunks.count() == 2 and captured_enqueues == []  # queued after the commit only
@@ -89,7 +89,7 @@ def test_cancelling_a_spark_job_gives_its_unspent_share_back_to_the_meter(puller
         PullFactory(user=puller, pattern="abcd")
     job = services.job_create_from_spark(puller, spec=ABCD)
     balance = wallet.balance(puller)
-    cancelled = services.job_cancel(puller, job_id=job.pk)
+    cancelled = services.job_cancel(puller, public_id=job.public_id)
     assert cancelled.spark_tokens == 0 and meter(puller).filled == 400  # nothing ground: all of it back
     assert wallet.balance(puller) == balance  # tokens were never paid, so none come back
     assert wallet.transactions(puller).filter(kind="refund", refunds=job.spend_entry, amount=0).count() == 1

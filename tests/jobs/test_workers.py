@@ -14,10 +14,10 @@ from economy import selectors as wallet
 from jobs import services
 from jobs.models import Chunk, Job
 from jobs.tasks import grind_chunk_task
+from patterns import custody
 from patterns.engine import PatternSpec, compile_pattern, evaluate
 from patterns.engine.formats import did_key_public_key
 from patterns.engine.keys import public_key_from_seed
-from pulls import custody
 from tests.economy.checks import assert_ledger_consistent
 from tests.factories import FundedUserFactory
 from tests.jobs.conftest import CHUNK_KEYS, JOB_SETTINGS, wait_for
@@ -105,7 +105,7 @@ def test_cancel_refunds_the_unspent_share_and_the_workers_stop(grinders):
     token = account_services.token_issue(user)
     api = Client(headers={"Authorization": f"Bearer {token}"})
 
-    response = api.post(f"/api/jobs/{job.pk}/cancel", data="{}", content_type="application/json")
+    response = api.post(f"/api/jobs/{job.public_id}/cancel", data="{}", content_type="application/json")
     cancelled_at = time.monotonic()
     body = response.json()
     job.refresh_from_db()
@@ -118,7 +118,7 @@ def test_cancel_refunds_the_unspent_share_and_the_workers_stop(grinders):
     heard = [c.heartbeat_at for c in Chunk.objects.filter(job=job).order_by("index")]
     time.sleep(1.0)
     assert [c.heartbeat_at for c in Chunk.objects.filter(job=job).order_by("index")] == heard
-    again = api.post(f"/api/jobs/{job.pk}/cancel", data="{}", content_type="application/json").json()
+    again = api.post(f"/api/jobs/{job.public_id}/cancel", data="{}", content_type="application/json").json()
     assert again["refunded_tokens"] == refund and len(charges(user)) == 2
     assert_ledger_consistent(user)
 
@@ -142,7 +142,7 @@ def test_sigkill_of_one_workers_process_group_mid_job_still_completes_it_with_on
     assert job.status == "done", job.failure_reason
     assert_exact_match(job, spec)
     assert Job.objects.filter(pk=job.pk, status="done").count() == 1 and Chunk.objects.filter(job=job, status="found").count() == 1
-    job_charges = [entry for entry in charges(user) if entry.reference == f"job:{job.pk}"]
+    job_charges = [entry for entry in charges(user) if entry.reference == f"job:{job.public_id}"]
     assert [(e.kind, e.amount) for e in job_charges] == [("job", -job.price_tokens)]
     victim.refresh_from_db()
     if took > JOB_SETTINGS["JOB_HEARTBEAT_STALE_SECONDS"] + 3 * JOB_SETTINGS["JOB_SWEEP_SECONDS"] + 2:
@@ -205,7 +205,7 @@ def test_a_chunk_delivered_twice_counts_its_keys_once(grinders, settings):
     chunk.refresh_from_db()
     assert (chunk.keys_done, chunk.attempts, chunk.worker) == (CHUNK_KEYS, 1, first.worker)
     api = Client(headers={"Authorization": f"Bearer {account_services.token_issue(user)}"})
-    before = json.loads(api.get(f"/api/jobs/{job.pk}").content)["keys_tried"]
-    cancelled = json.loads(api.post(f"/api/jobs/{job.pk}/cancel", data="{}", content_type="application/json").content)
+    before = json.loads(api.get(f"/api/jobs/{job.public_id}").content)["keys_tried"]
+    cancelled = json.loads(api.post(f"/api/jobs/{job.public_id}/cancel", data="{}", content_type="application/json").content)
     assert CHUNK_KEYS <= before <= cancelled["keys_tried"] == Job.objects.get(pk=job.pk).keys_tried
     assert all(c.keys_done <= c.budget for c in Chunk.objects.filter(job=job))

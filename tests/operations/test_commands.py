@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from economy import services as economy
 from economy.models import LedgerEntry, Wallet
-from pulls import custody
+from patterns import custody
 from pulls.models import Pull
 from tests.factories import PullFactory, UserFactory
 

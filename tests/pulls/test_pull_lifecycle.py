@@ -18,10 +18,11 @@ from core.exceptions import ApplicationError
 from economy import selectors as wallet
 from economy import services as economy
 from economy.exceptions import AlreadyRefunded, InsufficientTokens
+from patterns import custody
 from patterns.engine import PatternSpec, RegexTimeout, get_format, keys
 from patterns.engine import pattern as pattern_engine
 from patterns.exceptions import InvalidPattern
-from pulls import custody, services
+from pulls import services
 from pulls.exceptions import BadPullCount
 from pulls.models import Pull
 from pulls.tasks import run_pull_task

@@ -18,7 +18,7 @@ def works(token: str) -> bool:
 
 def test_revoking_another_users_token_is_a_404_and_revokes_nothing(client_of, user, other_user):
     theirs = ApiTokenFactory(user=other_user)
-    response = client_of(user).post(f"/account/api-tokens/{theirs.pk}/revoke")
+    response = client_of(user).post(f"/account/api-tokens/{theirs.public_id}/revoke")
     assert response.status_code == 404
     assert ApiToken.objects.get(pk=theirs.pk).revoked_at is None and works(theirs.token)
 

@@ -128,10 +128,7 @@ def test_a_broker_down_when_a_pull_is_paid_does_not_fail_the_request_and_the_swe
     assert response.status_code == 202, response.content
     pull = Pull.objects.get(public_id=response.json()["id"])
     assert pull.status == "queued"
-    later = timezone.now() + timedelta(minutes=settings.PULL_QUEUE_TIMEOUT_MINUTES + 1)
-    assert pulls.pulls_fail_stale(now=later) == 1
-    pull.refresh_from_db()
-    assert pull.status == "failed" and pull.refunded
+    assert_swept_and_refunded(pull, after_minutes=settings.PULL_QUEUE_TIMEOUT_MINUTES)
     assert economy_balance(user) == 500
     assert_books_balance()
 
@@ -166,12 +163,17 @@ def test_a_worker_killed_mid_pull_is_refunded_by_the_sweep(broker, settings):
         worker.wait()
     pull.refresh_from_db()
     assert pull.status == "running"
-    later = timezone.now() + timedelta(minutes=django_settings.PULL_STALE_MINUTES + 1)
+    assert_swept_and_refunded(pull, after_minutes=django_settings.PULL_STALE_MINUTES)
+    assert economy_balance(user) == 10_000
+    assert_books_balance()
+
+
+def assert_swept_and_refunded(pull, *, after_minutes: int) -> None:
+    """The stale sweep, run once the pull has waited past ``after_minutes``, fails and refunds it."""
+    later = timezone.now() + timedelta(minutes=after_minutes + 1)
     assert pulls.pulls_fail_stale(now=later) == 1
     pull.refresh_from_db()
     assert pull.status == "failed" and pull.refunded
-    assert economy_balance(user) == 10_000
-    assert_books_balance()
 
 
 def economy_balance(user) -> int:

@@ -9,8 +9,8 @@ import logging
 import pytest
 from django.db import connection
 
+from patterns import custody
 from patterns.engine import export_private_key
-from pulls import custody
 from pulls.models import Pull
 
 pytestmark = pytest.mark.django_db

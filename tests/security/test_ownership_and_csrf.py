@@ -45,7 +45,7 @@ def job_urls(j):
 def test_another_users_ids_are_404_by_bearer_and_by_session(theirs, api_client, client_of, user):
     session = client_of(user)
     pull, job = theirs["pull"], theirs["job"]
-    calls = pull_urls(pull.public_id), job_urls(job.public_id if hasattr(job, "public_id") else job.pk)
+    calls = pull_urls(pull.public_id), job_urls(job.public_id)
     for urls in calls:
         for method, url in urls["api"]:
             for client in (api_client, session):
@@ -54,7 +54,7 @@ def test_another_users_ids_are_404_by_bearer_and_by_session(theirs, api_client, 
                 assert response.json()["error"] in ("not_found", "pull_not_found", "job_not_found"), url
         for method, url in urls["pages"]:
             assert getattr(session, method)(url).status_code == 404, (method, url)
-    assert session.post(f"/account/api-tokens/{theirs['token'].pk}/revoke").status_code == 404
+    assert session.post(f"/account/api-tokens/{theirs['token'].public_id}/revoke").status_code == 404
     pull.refresh_from_db()
     assert pull.has_key and not pull.key_kept and not pull.share_token
     assert ApiToken.objects.get(pk=theirs["token"].pk).revoked_at is None
@@ -85,8 +85,8 @@ def test_every_state_changing_form_needs_the_csrf_token(csrf_client, user, finis
         ("/app/spark", {"pattern": "ab", "format": "did:key", "anchor": "anywhere", "mode": "words"}),
         (f"/pulls/{pull.public_id}/keep", {}), (f"/pulls/{pull.public_id}/erase", {}),
         (f"/pulls/{pull.public_id}/share", {}), (f"/pulls/{pull.public_id}/unshare", {}),
-        (f"/jobs/{job.pk}/cancel", {}), (f"/jobs/{job.pk}/erase", {}),
-        ("/account/api-tokens", {}), (f"/account/api-tokens/{token.pk}/revoke", {}),
+        (f"/jobs/{job.public_id}/cancel", {}), (f"/jobs/{job.public_id}/erase", {}),
+        ("/account/api-tokens", {}), (f"/account/api-tokens/{token.public_id}/revoke", {}),
         ("/account/limits", {"tokens_per_day": "1", "tokens_per_month": "1"}),
         ("/pricing/checkout", {"pack": "starter"}),
         ("/accounts/password/change/", {"oldpassword": "x", "password1": "y" * 12, "password2": "y" * 12}),

@@ -9,7 +9,7 @@ import json
 from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
 
-from pulls import custody
+from patterns import custody
 
 
 class Command(BaseCommand):
