@@ -137,30 +137,27 @@ static void fe_sqn(fe *h, const fe *f, int n)
     for (int i = 1; i < n; i++) fe_sq(h, h);
 }
 
-/* z^(2^250 - 1) and z^11, the common part of inversion and of z^((p-5)/8). */
+/* z^(2^250 - 1) and z^11, the common part of inversion and of z^((p-5)/8). From
+ * z^(2^5 - 1) on, the chain only doubles the exponent's run of ones: a step squares
+ * z^(2^a - 1) b times and multiplies by z^(2^b - 1), an earlier power, for z^(2^(a+b) - 1). */
 static void fe_pow_2_250_1(fe *out, fe *z11, const fe *z)
 {
-    fe z2, z9, t, z5, z10, z20, z40, z50, z100, z200;
+    /* power[i] = z^(2^ones[i] - 1); step i squares power[i] ones[times[i]] times and
+     * multiplies by power[times[i]], giving power[i + 1] */
+    static const int ones[8] = {5, 10, 20, 40, 50, 100, 200, 250};
+    static const int times[7] = {0, 1, 2, 1, 4, 5, 4};
+    fe z2, z9, t, power[8];
     fe_sq(&z2, z);                 /* z^2 */
     fe_sqn(&t, &z2, 2);            /* z^8 */
     fe_mul(&z9, &t, z);            /* z^9 */
     fe_mul(z11, &z9, &z2);         /* z^11 */
     fe_sq(&t, z11);                /* z^22 */
-    fe_mul(&z5, &t, &z9);          /* z^31 = z^(2^5 - 1) */
-    fe_sqn(&t, &z5, 5);
-    fe_mul(&z10, &t, &z5);         /* z^(2^10 - 1) */
-    fe_sqn(&t, &z10, 10);
-    fe_mul(&z20, &t, &z10);        /* z^(2^20 - 1) */
-    fe_sqn(&t, &z20, 20);
-    fe_mul(&z40, &t, &z20);        /* z^(2^40 - 1) */
-    fe_sqn(&t, &z40, 10);
-    fe_mul(&z50, &t, &z10);        /* z^(2^50 - 1) */
-    fe_sqn(&t, &z50, 50);
-    fe_mul(&z100, &t, &z50);       /* z^(2^100 - 1) */
-    fe_sqn(&t, &z100, 100);
-    fe_mul(&z200, &t, &z100);      /* z^(2^200 - 1) */
-    fe_sqn(&t, &z200, 50);
-    fe_mul(out, &t, &z50);         /* z^(2^250 - 1) */
+    fe_mul(&power[0], &t, &z9);    /* z^31 = z^(2^5 - 1) */
+    for (int i = 0; i < 7; i++) {
+        fe_sqn(&t, &power[i], ones[times[i]]);
+        fe_mul(&power[i + 1], &t, &power[times[i]]);
+    }
+    *out = power[7];
 }
 
 /* 1/z = z^(p - 2) = z^(2^255 - 21) = (z^(2^250 - 1))^(2^5) * z^11. */
@@ -222,30 +219,56 @@ INLINE void ge_identity(ge *p)
     p->X = FE_ZERO; p->Y = FE_ONE; p->Z = FE_ONE; p->T = FE_ZERO;
 }
 
-/* r = p + q, q affine (7M). Complete for Ed25519 (a = -1 square, d non-square). */
-INLINE void ge_madd(ge *r, const ge *p, const niels *q)
+/* The addition formulas of Hisil et al. for each field representation (radix 2^51 here,
+ * four lanes of radix 2^25.5 in _kernel.h): a macro because C has no function generic
+ * over the field type. Every formula ends alike: from A, B, C, D, E = B - A, F = D - C,
+ * G = D + C, H = B + A and (X, Y, Z, T) = (E F, G H, G F, E H). carry brings F and H, the
+ * second factors, within what that representation's multiplication takes. */
+#define DEFINE_GE_ADDITION(qualifiers, ge_t, niels_t, fe_t, fadd, fsub, fmul, carry)             \
+    /* (X, Y, Z, T) = (E F, G H, G F, E H) */                                                  \
+    qualifiers void ge_t##_from_efgh(ge_t *r, const fe_t *e, fe_t *f, const fe_t *g, fe_t *h)  \
+    {                                                                                          \
+        carry(f);                                                                              \
+        carry(h);                                                                              \
+        fmul(&r->X, e, f);                                                                     \
+        fmul(&r->Y, g, h);                                                                     \
+        fmul(&r->T, e, h);                                                                     \
+        fmul(&r->Z, g, f);                                                                     \
+    }                                                                                          \
+    qualifiers void ge_t##_add_finish(ge_t *r, const fe_t *a, const fe_t *b, const fe_t *c, const fe_t *d) \
+    {                                                                                          \
+        fe_t e, f, g, h;                                                                       \
+        fsub(&e, b, a);                                                                        \
+        fsub(&f, d, c);                                                                        \
+        fadd(&g, d, c);                                                                        \
+        fadd(&h, b, a);                                                                        \
+        ge_t##_from_efgh(r, &e, &f, &g, &h);                                                   \
+    }                                                                                          \
+    /* r = p + q, q affine (7M). Complete for Ed25519 (a = -1 square, d non-square). */       \
+    qualifiers void ge_t##_madd(ge_t *r, const ge_t *p, const niels_t *q)                      \
+    {                                                                                          \
+        fe_t a, b, c, d;                                                                       \
+        fsub(&a, &p->Y, &p->X);                                                                \
+        fmul(&a, &a, &q->ymx);                                                                 \
+        fadd(&b, &p->Y, &p->X);                                                                \
+        fmul(&b, &b, &q->ypx);                                                                 \
+        fmul(&c, &p->T, &q->xy2d);                                                             \
+        fadd(&d, &p->Z, &p->Z);                                                                \
+        ge_t##_add_finish(r, &a, &b, &c, &d);                                                  \
+    }
+
+/* Radix 2^51 multiplies sums and differences as they are: nothing to carry. */
+INLINE void fe_carry_none(fe *h)
 {
-    fe a, b, c, d, e, f, g, h;
-    fe_sub(&a, &p->Y, &p->X);
-    fe_mul(&a, &a, &q->ymx);
-    fe_add(&b, &p->Y, &p->X);
-    fe_mul(&b, &b, &q->ypx);
-    fe_mul(&c, &p->T, &q->xy2d);
-    fe_add(&d, &p->Z, &p->Z);
-    fe_sub(&e, &b, &a);
-    fe_sub(&f, &d, &c);
-    fe_add(&g, &d, &c);
-    fe_add(&h, &b, &a);
-    fe_mul(&r->X, &e, &f);
-    fe_mul(&r->Y, &g, &h);
-    fe_mul(&r->T, &e, &h);
-    fe_mul(&r->Z, &f, &g);
+    (void)h;
 }
+
+DEFINE_GE_ADDITION(INLINE, ge, niels, fe, fe_add, fe_sub, fe_mul, fe_carry_none)
 
 /* r = p + q, both extended (9M); for building tables. */
 static void ge_add(ge *r, const ge *p, const ge *q)
 {
-    fe a, b, c, d, e, f, g, h, t;
+    fe a, b, c, d, t;
     fe_sub(&a, &p->Y, &p->X);
     fe_sub(&t, &q->Y, &q->X);
     fe_mul(&a, &a, &t);
@@ -256,14 +279,7 @@ static void ge_add(ge *r, const ge *p, const ge *q)
     fe_mul(&c, &c, &fe_d2);
     fe_mul(&d, &p->Z, &q->Z);
     fe_add(&d, &d, &d);
-    fe_sub(&e, &b, &a);
-    fe_sub(&f, &d, &c);
-    fe_add(&g, &d, &c);
-    fe_add(&h, &b, &a);
-    fe_mul(&r->X, &e, &f);
-    fe_mul(&r->Y, &g, &h);
-    fe_mul(&r->T, &e, &h);
-    fe_mul(&r->Z, &f, &g);
+    ge_add_finish(r, &a, &b, &c, &d);
 }
 
 /* r = 2p (4M + 4S), a = -1. */
@@ -286,10 +302,7 @@ static void ge_dbl(ge *r, const ge *p)
     fe_add(&h, &a, &b);
     fe_neg(&h, &h);         /* H = aA - B = -(A + B) */
     fe_reduce_weak(&h);
-    fe_mul(&r->X, &e, &f);
-    fe_mul(&r->Y, &g, &h);
-    fe_mul(&r->T, &e, &h);
-    fe_mul(&r->Z, &f, &g);
+    ge_from_efgh(r, &e, &f, &g, &h);
 }
 
 /* Montgomery's simultaneous inversion: out[i] = 1/in[i] with one field inversion.
@@ -435,128 +448,106 @@ INLINE u32 load_be32(const u8 *p)
     return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
 }
 
-INLINE void sha512_compress(u64 state[8], const u64 block[16])
-{
-    u64 w[80];
-    for (int t = 0; t < 16; t++) w[t] = block[t];
-    for (int t = 16; t < 80; t++) {
-        u64 s0 = ROR64(w[t - 15], 1) ^ ROR64(w[t - 15], 8) ^ (w[t - 15] >> 7);
-        u64 s1 = ROR64(w[t - 2], 19) ^ ROR64(w[t - 2], 61) ^ (w[t - 2] >> 6);
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    u64 a = state[0], b = state[1], c = state[2], d = state[3];
-    u64 e = state[4], f = state[5], g = state[6], h = state[7];
-    for (int t = 0; t < 80; t++) {
-        u64 t1 = h + (ROR64(e, 14) ^ ROR64(e, 18) ^ ROR64(e, 41)) + ((e & f) ^ (~e & g)) + SHA512_K[t] + w[t];
-        u64 t2 = (ROR64(a, 28) ^ ROR64(a, 34) ^ ROR64(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
-        h = g; g = f; f = e; e = d + t1;
-        d = c; c = b; b = a; a = t1 + t2;
-    }
-    state[0] += a; state[1] += b; state[2] += c; state[3] += d;
-    state[4] += e; state[5] += f; state[6] += g; state[7] += h;
-}
+/* The mixing functions of each word size (FIPS 180-4 4.1.2, 4.1.3). */
+INLINE u64 sha512_Sigma0(u64 x) { return ROR64(x, 28) ^ ROR64(x, 34) ^ ROR64(x, 39); }
+INLINE u64 sha512_Sigma1(u64 x) { return ROR64(x, 14) ^ ROR64(x, 18) ^ ROR64(x, 41); }
+INLINE u64 sha512_sigma0(u64 x) { return ROR64(x, 1) ^ ROR64(x, 8) ^ (x >> 7); }
+INLINE u64 sha512_sigma1(u64 x) { return ROR64(x, 19) ^ ROR64(x, 61) ^ (x >> 6); }
+INLINE u32 sha256_Sigma0(u32 x) { return ROR32(x, 2) ^ ROR32(x, 13) ^ ROR32(x, 22); }
+INLINE u32 sha256_Sigma1(u32 x) { return ROR32(x, 6) ^ ROR32(x, 11) ^ ROR32(x, 25); }
+INLINE u32 sha256_sigma0(u32 x) { return ROR32(x, 7) ^ ROR32(x, 18) ^ (x >> 3); }
+INLINE u32 sha256_sigma1(u32 x) { return ROR32(x, 17) ^ ROR32(x, 19) ^ (x >> 10); }
 
-static void sha512(u8 out[64], const u8 *msg, size_t len)
+/* The padded end of a SHA-2 message (FIPS 180-4 5.1) in tail: its last len % block_size
+ * bytes, 0x80, zeros, and the length in bits big-endian in the last 8 bytes (SHA-512's
+ * length field is 16 bytes, its high half 0 here). Returns the blocks it fills, 1 or 2. */
+INLINE int sha2_padded_tail(u8 tail[256], const u8 *msg, size_t len, size_t block_size)
 {
-    u64 state[8], block[16];
-    u8 buf[256];
-    memcpy(state, SHA512_H0, sizeof(state));
-    size_t full = len / 128;
-    for (size_t i = 0; i < full; i++) {
-        for (int t = 0; t < 16; t++) block[t] = load_be64(msg + 128 * i + 8 * t);
-        sha512_compress(state, block);
-    }
-    size_t rest = len - 128 * full;
-    size_t blocks = rest < 112 ? 1 : 2;   /* the 0x80 marker and the 128-bit length */
-    memset(buf, 0, sizeof(buf));
-    memcpy(buf, msg + 128 * full, rest);
-    buf[rest] = 0x80;
+    size_t rest = len % block_size;
+    int blocks = rest < block_size - block_size / 8 ? 1 : 2;   /* room for 0x80 and the length */
+    memset(tail, 0, block_size * blocks);
+    memcpy(tail, msg + len - rest, rest);
+    tail[rest] = 0x80;
     u64 bits = (u64)len * 8;
-    for (int i = 0; i < 8; i++) buf[128 * blocks - 1 - i] = (u8)(bits >> (8 * i));
-    for (size_t b = 0; b < blocks; b++) {
-        for (int t = 0; t < 16; t++) block[t] = load_be64(buf + 128 * b + 8 * t);
-        sha512_compress(state, block);
-    }
-    for (int i = 0; i < 8; i++)
-        for (int j = 0; j < 8; j++) out[8 * i + j] = (u8)(state[i] >> (56 - 8 * j));
+    for (int i = 0; i < 8; i++) tail[block_size * blocks - 1 - i] = (u8)(bits >> (8 * i));
+    return blocks;
 }
 
-/* The clamped scalar of a seed: the first half of SHA-512(seed) (RFC 8032 5.1.5). */
+/* SHA-512 and SHA-256 (FIPS 180-4 6.4, 6.2) are one algorithm but for the word type, the
+ * rounds, the constants and the mixing functions (name##_Sigma0 ...): a macro because C
+ * has no function generic over the word type. All inlined, so that a message of constant
+ * length (an SSH key) folds most of the padding away. */
+#define DEFINE_SHA2(name, word, rounds, K, H0, load_be)                                        \
+    INLINE void name##_compress(word state[8], const word block[16])                           \
+    {                                                                                          \
+        word w[rounds];                                                                        \
+        memcpy(w, block, 16 * sizeof(word));                                                   \
+        for (int t = 16; t < rounds; t++)                                                      \
+            w[t] = w[t - 16] + name##_sigma0(w[t - 15]) + w[t - 7] + name##_sigma1(w[t - 2]);  \
+        word a = state[0], b = state[1], c = state[2], d = state[3];                           \
+        word e = state[4], f = state[5], g = state[6], h = state[7];                           \
+        for (int t = 0; t < rounds; t++) {                                                     \
+            word t1 = h + name##_Sigma1(e) + ((e & f) ^ (~e & g)) + K[t] + w[t];               \
+            word t2 = name##_Sigma0(a) + ((a & b) ^ (a & c) ^ (b & c));                        \
+            h = g; g = f; f = e; e = d + t1;                                                   \
+            d = c; c = b; b = a; a = t1 + t2;                                                  \
+        }                                                                                      \
+        state[0] += a; state[1] += b; state[2] += c; state[3] += d;                            \
+        state[4] += e; state[5] += f; state[6] += g; state[7] += h;                            \
+    }                                                                                          \
+    /* one block of bytes: its words big-endian */                                            \
+    INLINE void name##_compress_bytes(word state[8], const u8 *bytes)                          \
+    {                                                                                          \
+        word block[16];                                                                        \
+        for (int t = 0; t < 16; t++) block[t] = load_be(bytes + sizeof(word) * t);             \
+        name##_compress(state, block);                                                         \
+    }                                                                                          \
+    /* the first out_words words of the state, big-endian */                                  \
+    INLINE void name##_store(u8 *out, const word state[8], int out_words)                      \
+    {                                                                                          \
+        for (int i = 0; i < out_words; i++)                                                    \
+            for (int j = 0; j < (int)sizeof(word); j++)                                        \
+                out[sizeof(word) * i + j] = (u8)(state[i] >> (8 * (sizeof(word) - 1 - j)));    \
+    }                                                                                          \
+    INLINE void name##_digest(u8 *out, const u8 *msg, size_t len)                              \
+    {                                                                                          \
+        const size_t block_size = 16 * sizeof(word);                                           \
+        word state[8];                                                                         \
+        u8 tail[256];                                                                          \
+        memcpy(state, H0, sizeof(state));                                                      \
+        for (size_t i = 0; i + block_size <= len; i += block_size) name##_compress_bytes(state, msg + i); \
+        int blocks = sha2_padded_tail(tail, msg, len, block_size);                             \
+        for (int i = 0; i < blocks; i++) name##_compress_bytes(state, tail + block_size * i);  \
+        name##_store(out, state, 8);                                                           \
+    }
+
+DEFINE_SHA2(sha512, u64, 80, SHA512_K, SHA512_H0, load_be64)
+DEFINE_SHA2(sha256, u32, 64, SHA256_K, SHA256_H0, load_be32)
+
+/* The clamped scalar of a seed: the first half of SHA-512(seed) (RFC 8032 5.1.5). The
+ * one padded block is built in words, so that the compiler folds its constant part. */
 INLINE void seed_scalar(u8 scalar[32], const u8 seed[32])
 {
-    u64 state[8], block[16];
+    u64 state[8], block[16] = {0};
     memcpy(state, SHA512_H0, sizeof(state));
     for (int t = 0; t < 4; t++) block[t] = load_be64(seed + 8 * t);
-    block[4] = 0x8000000000000000ULL;
-    for (int t = 5; t < 15; t++) block[t] = 0;
+    block[4] = 0x8000000000000000ULL;   /* 0x80, zeros, then the length: 256 bits */
     block[15] = 256;
     sha512_compress(state, block);
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 8; j++) scalar[8 * i + j] = (u8)(state[i] >> (56 - 8 * j));
+    sha512_store(scalar, state, 4);
     scalar[0] &= 248;
     scalar[31] &= 127;
     scalar[31] |= 64;
-}
-
-INLINE void sha256_compress(u32 state[8], const u8 block[64])
-{
-    u32 w[64];
-    for (int t = 0; t < 16; t++) w[t] = load_be32(block + 4 * t);
-    for (int t = 16; t < 64; t++) {
-        u32 s0 = ROR32(w[t - 15], 7) ^ ROR32(w[t - 15], 18) ^ (w[t - 15] >> 3);
-        u32 s1 = ROR32(w[t - 2], 17) ^ ROR32(w[t - 2], 19) ^ (w[t - 2] >> 10);
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    u32 a = state[0], b = state[1], c = state[2], d = state[3];
-    u32 e = state[4], f = state[5], g = state[6], h = state[7];
-    for (int t = 0; t < 64; t++) {
-        u32 t1 = h + (ROR32(e, 6) ^ ROR32(e, 11) ^ ROR32(e, 25)) + ((e & f) ^ (~e & g)) + SHA256_K[t] + w[t];
-        u32 t2 = (ROR32(a, 2) ^ ROR32(a, 13) ^ ROR32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        h = g; g = f; f = e; e = d + t1;
-        d = c; c = b; b = a; a = t1 + t2;
-    }
-    state[0] += a; state[1] += b; state[2] += c; state[3] += d;
-    state[4] += e; state[5] += f; state[6] += g; state[7] += h;
-}
-
-static void sha256(u8 out[32], const u8 *msg, size_t len)
-{
-    u32 state[8];
-    u8 buf[64];
-    memcpy(state, SHA256_H0, sizeof(state));
-    size_t full = len / 64;
-    for (size_t i = 0; i < full; i++) sha256_compress(state, msg + 64 * i);
-    size_t rest = len - 64 * full;
-    memset(buf, 0, 64);
-    memcpy(buf, msg + 64 * full, rest);
-    buf[rest] = 0x80;
-    if (rest >= 56) {
-        sha256_compress(state, buf);
-        memset(buf, 0, 64);
-    }
-    u64 bits = (u64)len * 8;
-    for (int i = 0; i < 8; i++) buf[63 - i] = (u8)(bits >> (8 * i));
-    sha256_compress(state, buf);
-    for (int i = 0; i < 8; i++)
-        for (int j = 0; j < 4; j++) out[4 * i + j] = (u8)(state[i] >> (24 - 8 * j));
 }
 
 /* SHA-256 of the 51-byte OpenSSH wire encoding of a public key (one block). */
 INLINE void ssh_fingerprint_digest(u8 out[32], const u8 pk[32])
 {
     static const u8 header[19] = {0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 32};
-    u8 block[64];
-    u32 state[8];
-    memcpy(block, header, 19);
-    memcpy(block + 19, pk, 32);
-    block[51] = 0x80;
-    memset(block + 52, 0, 12);
-    block[62] = (51 * 8) >> 8;
-    block[63] = (u8)(51 * 8);
-    memcpy(state, SHA256_H0, sizeof(state));
-    sha256_compress(state, block);
-    for (int i = 0; i < 8; i++)
-        for (int j = 0; j < 4; j++) out[4 * i + j] = (u8)(state[i] >> (24 - 8 * j));
+    u8 wire[51];
+    memcpy(wire, header, 19);
+    memcpy(wire + 19, pk, 32);
+    sha256_digest(out, wire, 51);
 }
 
 /* ===================================================================================
@@ -1005,6 +996,29 @@ static int check_format(int fmt)
     return 0;
 }
 
+/* The keyword arguments seed_batch and expanded_batch share, after their own two. */
+#define HIT_OPTION_NAMES "matcher", "min_parts", "include_first", "tail_min_parts", NULL
+
+/* What seed_batch and expanded_batch take alike: min_parts (at least 1), include_first,
+ * and tail_min_parts (None or below min_parts: min_parts, exact). -1 with an exception set. */
+static int set_hit_options(hits *h, int fmt, int min_parts, int include_first, PyObject *tail)
+{
+    int tail_min = 0;
+    if (tail != Py_None && (tail_min = PyLong_AsLong(tail)) == -1 && PyErr_Occurred()) return -1;
+    h->fmt = fmt;
+    h->min_parts = min_parts < 1 ? 1 : min_parts;
+    h->include_first = include_first;
+    h->tail_min = tail == Py_None || tail_min < h->min_parts ? h->min_parts : tail_min;
+    return 0;
+}
+
+/* The hits as Python objects, or NULL with MemoryError when the run (rc) ran out. */
+static PyObject *hits_result(hits *h, int rc)
+{
+    if (rc < 0) return PyErr_NoMemory();
+    return hits_to_python(h);
+}
+
 static int seed_batch_run(const kernel *k, hits *h, const u8 *seeds, Py_ssize_t n)
 {
     u8 (*pk)[32] = malloc(32 * CHUNK);
@@ -1016,49 +1030,6 @@ static int seed_batch_run(const kernel *k, hits *h, const u8 *seeds, Py_ssize_t 
     }
     free(pk);
     return 0;
-}
-
-PyDoc_STRVAR(seed_batch_doc,
-"seed_batch(fmt, seeds, matcher, min_parts=1, include_first=False, tail_min_parts=None)\n"
-"    -> (indices, pks, bodies)\n\n"
-"Public keys of the 32-byte seeds, encoded in format fmt; returns the keys whose body\n"
-"holds at least min_parts parts of the matcher (every key when matcher is None, and\n"
-"key 0 when include_first): their indices, their public keys (32 bytes each) and their\n"
-"bodies joined by newlines. Onion only: tail_min_parts (default min_parts, exact) is\n"
-"what a key whose characters 0..50 hold fewer than min_parts parts must be able to reach\n"
-"through the checksum characters for that checksum to be computed and looked at.");
-
-static PyObject *py_seed_batch(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static char *names[] = {"fmt", "seeds", "matcher", "min_parts", "include_first", "tail_min_parts", NULL};
-    int fmt, min_parts = 1, include_first = 0, tail_min = 0;
-    Py_buffer seeds;
-    PyObject *blob, *tail = Py_None;
-    matcher m;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iy*O|ipO", names, &fmt, &seeds, &blob, &min_parts, &include_first,
-                                     &tail))
-        return NULL;
-    if (tail != Py_None && (tail_min = PyLong_AsLong(tail)) == -1 && PyErr_Occurred()) {
-        PyBuffer_Release(&seeds);
-        return NULL;
-    }
-    hits h = {0};
-    PyObject *result = NULL;
-    if (check_format(fmt) < 0 || parse_matcher(blob, &m, &h.m) < 0) goto done;
-    if (seeds.len % 32) { PyErr_SetString(PyExc_ValueError, "seeds must be 32 bytes each"); goto done; }
-    h.fmt = fmt; h.min_parts = min_parts < 1 ? 1 : min_parts; h.include_first = include_first;
-    h.tail_min = tail == Py_None || tail_min < h.min_parts ? h.min_parts : tail_min;
-    int rc;
-    const kernel *k = KERNEL;
-    Py_BEGIN_ALLOW_THREADS
-    rc = seed_batch_run(k, &h, (const u8 *)seeds.buf, seeds.len / 32);
-    Py_END_ALLOW_THREADS
-    if (rc < 0) { PyErr_NoMemory(); goto done; }
-    result = hits_to_python(&h);
-done:
-    hits_free(&h);
-    PyBuffer_Release(&seeds);
-    return result;
 }
 
 /* A clamped scalar (low 3 bits clear, bit 254 set, bit 255 clear) with room for
@@ -1086,102 +1057,114 @@ static int check_expanded_scalar(const u8 *s, Py_ssize_t count)
     return 0;
 }
 
+/* seed_batch and expanded_batch: the same options and hits, keys made from seeds or
+ * (expanded) stepped from one scalar. */
+static PyObject *batch(PyObject *args, PyObject *kwargs, int expanded)
+{
+    static char *seed_names[] = {"fmt", "seeds", HIT_OPTION_NAMES};
+    static char *expanded_names[] = {"scalar", "count", HIT_OPTION_NAMES};
+    int fmt = FMT_ONION, min_parts = 1, include_first = 0;
+    Py_buffer input;                  /* the seeds, or the scalar */
+    Py_ssize_t count = 0;
+    PyObject *blob, *tail = Py_None;
+    matcher m;
+    int parsed = expanded ? PyArg_ParseTupleAndKeywords(args, kwargs, "y*nO|ipO", expanded_names, &input, &count,
+                                                        &blob, &min_parts, &include_first, &tail)
+                          : PyArg_ParseTupleAndKeywords(args, kwargs, "iy*O|ipO", seed_names, &fmt, &input, &blob,
+                                                        &min_parts, &include_first, &tail);
+    if (!parsed) return NULL;
+    hits h = {0};
+    PyObject *result = NULL;
+    expanded_work *w = NULL;
+    if (set_hit_options(&h, fmt, min_parts, include_first, tail) < 0) goto done;
+    if (check_format(fmt) < 0 || parse_matcher(blob, &m, &h.m) < 0) goto done;
+    if (!expanded) {
+        if (input.len % 32) { PyErr_SetString(PyExc_ValueError, "seeds must be 32 bytes each"); goto done; }
+    } else {
+        if (input.len != 32) { PyErr_SetString(PyExc_ValueError, "the scalar is 32 bytes"); goto done; }
+        if (count < 0) { PyErr_SetString(PyExc_ValueError, "count must be >= 0"); goto done; }
+        if (check_expanded_scalar((const u8 *)input.buf, count) < 0) goto done;
+        static __thread expanded_work *work;   /* one per thread, kept for the next call */
+        if (!work) work = aligned_alloc(64, (sizeof(expanded_work) + 63) / 64 * 64);
+        if (!(w = work)) { PyErr_NoMemory(); goto done; }
+    }
+    int rc = 0;
+    const kernel *k = KERNEL;
+    Py_BEGIN_ALLOW_THREADS
+    if (!expanded)
+        rc = seed_batch_run(k, &h, (const u8 *)input.buf, input.len / 32);
+    else if (count > 0)
+        rc = k->expanded_run(&h, (const u8 *)input.buf, count, w);
+    Py_END_ALLOW_THREADS
+    result = hits_result(&h, rc);
+done:
+    hits_free(&h);
+    PyBuffer_Release(&input);
+    return result;
+}
+
+PyDoc_STRVAR(seed_batch_doc,
+"seed_batch(fmt, seeds, matcher, min_parts=1, include_first=False, tail_min_parts=None)\n"
+"    -> (indices, pks, bodies)\n\n"
+"Public keys of the 32-byte seeds, encoded in format fmt; returns the keys whose body\n"
+"holds at least min_parts parts of the matcher (every key when matcher is None, and\n"
+"key 0 when include_first): their indices, their public keys (32 bytes each) and their\n"
+"bodies joined by newlines. Onion only: tail_min_parts (default min_parts, exact) is\n"
+"what a key whose characters 0..50 hold fewer than min_parts parts must be able to reach\n"
+"through the checksum characters for that checksum to be computed and looked at.");
+
 PyDoc_STRVAR(expanded_batch_doc,
 "expanded_batch(scalar, count, matcher, min_parts=1, include_first=False, tail_min_parts=None)\n"
 "    -> (offsets, pks, bodies)\n\n"
 "Onion candidates (a + 8 i) B for i < count, a the clamped 32-byte little-endian scalar;\n"
 "returns the offsets i, public keys and bodies of the hits as seed_batch does.");
 
+static PyObject *py_seed_batch(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    return batch(args, kwargs, 0);
+}
+
 static PyObject *py_expanded_batch(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"scalar", "count", "matcher", "min_parts", "include_first", "tail_min_parts", NULL};
-    Py_buffer scalar;
-    Py_ssize_t count;
-    int min_parts = 1, include_first = 0, tail_min = 0;
-    PyObject *blob, *tail = Py_None;
-    matcher m;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*nO|ipO", names, &scalar, &count, &blob, &min_parts,
-                                     &include_first, &tail))
-        return NULL;
-    if (tail != Py_None && (tail_min = PyLong_AsLong(tail)) == -1 && PyErr_Occurred()) {
-        PyBuffer_Release(&scalar);
+    return batch(args, kwargs, 1);
+}
+
+/* public_keys and scalarmult_base: s B compressed for each 32-byte input, s the clamped
+ * scalar of a seed (from_seeds) or the input itself, which must then be below 2^255. */
+static PyObject *compressed_points(PyObject *arg, int from_seeds)
+{
+    Py_buffer inputs;
+    if (PyObject_GetBuffer(arg, &inputs, PyBUF_SIMPLE) < 0) return NULL;
+    const u8 *in = inputs.buf;
+    Py_ssize_t n = inputs.len / 32;
+    int bad = inputs.len % 32 != 0;
+    for (Py_ssize_t i = 0; i < n && !bad && !from_seeds; i++) bad = (in[32 * i + 31] & 0x80) != 0;
+    if (bad) {
+        PyBuffer_Release(&inputs);
+        PyErr_SetString(PyExc_ValueError, from_seeds ? "seeds must be 32 bytes each" : "scalars are 32 bytes each, below 2^255");
         return NULL;
     }
-    hits h = {0};
-    PyObject *result = NULL;
-    expanded_work *w = NULL;
-    if (parse_matcher(blob, &m, &h.m) < 0) goto done;
-    if (scalar.len != 32) { PyErr_SetString(PyExc_ValueError, "the scalar is 32 bytes"); goto done; }
-    if (count < 0) { PyErr_SetString(PyExc_ValueError, "count must be >= 0"); goto done; }
-    if (check_expanded_scalar((const u8 *)scalar.buf, count) < 0) goto done;
-    static __thread expanded_work *work;   /* one per thread, kept for the next call */
-    if (!work) work = aligned_alloc(64, (sizeof(expanded_work) + 63) / 64 * 64);
-    if (!(w = work)) { PyErr_NoMemory(); goto done; }
-    h.fmt = FMT_ONION; h.min_parts = min_parts < 1 ? 1 : min_parts; h.include_first = include_first;
-    h.tail_min = tail == Py_None || tail_min < h.min_parts ? h.min_parts : tail_min;
-    int rc = 0;
-    const kernel *k = KERNEL;
-    if (count > 0) {
+    PyObject *out = PyBytes_FromStringAndSize(NULL, inputs.len);
+    if (out) {
+        u8 (*pk)[32] = (u8 (*)[32])PyBytes_AS_STRING(out);
+        void (*points)(u8 (*)[32], const u8 *, int) = from_seeds ? KERNEL->seed_keys : KERNEL->scalars_points;
         Py_BEGIN_ALLOW_THREADS
-        rc = k->expanded_run(&h, (const u8 *)scalar.buf, count, w);
+        for (Py_ssize_t start = 0; start < n; start += CHUNK)
+            points(pk + start, in + 32 * start, n - start < CHUNK ? (int)(n - start) : CHUNK);
         Py_END_ALLOW_THREADS
     }
-    if (rc < 0) { PyErr_NoMemory(); goto done; }
-    result = hits_to_python(&h);
-done:
-    hits_free(&h);
-    PyBuffer_Release(&scalar);
-    return result;
+    PyBuffer_Release(&inputs);
+    return out;
 }
 
 static PyObject *py_public_keys(PyObject *self, PyObject *arg)
 {
-    Py_buffer seeds;
-    if (PyObject_GetBuffer(arg, &seeds, PyBUF_SIMPLE) < 0) return NULL;
-    if (seeds.len % 32) {
-        PyBuffer_Release(&seeds);
-        PyErr_SetString(PyExc_ValueError, "seeds must be 32 bytes each");
-        return NULL;
-    }
-    PyObject *out = PyBytes_FromStringAndSize(NULL, seeds.len);
-    if (out) {
-        u8 (*pk)[32] = (u8 (*)[32])PyBytes_AS_STRING(out);
-        const u8 *in = seeds.buf;
-        Py_ssize_t n = seeds.len / 32;
-        const kernel *k = KERNEL;
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t start = 0; start < n; start += CHUNK)
-            k->seed_keys(pk + start, in + 32 * start, n - start < CHUNK ? (int)(n - start) : CHUNK);
-        Py_END_ALLOW_THREADS
-    }
-    PyBuffer_Release(&seeds);
-    return out;
+    return compressed_points(arg, 1);
 }
 
 static PyObject *py_scalarmult_base(PyObject *self, PyObject *arg)
 {
-    Py_buffer scalars;
-    if (PyObject_GetBuffer(arg, &scalars, PyBUF_SIMPLE) < 0) return NULL;
-    const u8 *in = scalars.buf;
-    Py_ssize_t n = scalars.len / 32;
-    int bad = scalars.len % 32 != 0;
-    for (Py_ssize_t i = 0; i < n && !bad; i++) bad = (in[32 * i + 31] & 0x80) != 0;
-    if (bad) {
-        PyBuffer_Release(&scalars);
-        PyErr_SetString(PyExc_ValueError, "scalars are 32 bytes each, below 2^255");
-        return NULL;
-    }
-    PyObject *out = PyBytes_FromStringAndSize(NULL, scalars.len);
-    if (out) {
-        u8 (*pk)[32] = (u8 (*)[32])PyBytes_AS_STRING(out);
-        const kernel *k = KERNEL;
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t start = 0; start < n; start += CHUNK)
-            k->scalars_points(pk + start, in + 32 * start, n - start < CHUNK ? (int)(n - start) : CHUNK);
-        Py_END_ALLOW_THREADS
-    }
-    PyBuffer_Release(&scalars);
-    return out;
+    return compressed_points(arg, 0);
 }
 
 /* Bodies of public keys (32 bytes each), joined by newlines. */
@@ -1270,8 +1253,8 @@ static PyObject *hash_with(PyObject *arg, hash_fn fn, int size)
     return PyBytes_FromStringAndSize((const char *)out, size);
 }
 
-static void sha512_fn(u8 *o, const u8 *m, size_t n) { sha512(o, m, n); }
-static void sha256_fn(u8 *o, const u8 *m, size_t n) { sha256(o, m, n); }
+static void sha512_fn(u8 *o, const u8 *m, size_t n) { sha512_digest(o, m, n); }
+static void sha256_fn(u8 *o, const u8 *m, size_t n) { sha256_digest(o, m, n); }
 static void sha3_fn(u8 *o, const u8 *m, size_t n) { sha3_256(o, m, n); }
 static PyObject *py_sha512(PyObject *self, PyObject *arg) { return hash_with(arg, sha512_fn, 64); }
 static PyObject *py_sha256(PyObject *self, PyObject *arg) { return hash_with(arg, sha256_fn, 32); }

@@ -64,15 +64,17 @@ INLINE void K(scalarmult_base)(ge *r, const u8 s[32])
     }
 }
 
-/* Public keys of n <= CHUNK seeds, compressed with one inversion. */
-static KTARGET void K(seed_keys)(u8 (*pk)[32], const u8 *seeds, int n)
+/* s B compressed for n <= CHUNK 32-byte inputs with one inversion: s is the clamped
+ * SHA-512 scalar of a seed (from_seeds, a constant in both callers) or the input itself,
+ * a scalar below 2^255 (no clamping). */
+INLINE void K(compressed_points)(u8 (*pk)[32], const u8 *in, int n, int from_seeds)
 {
     fe X[CHUNK], Y[CHUNK], Z[CHUNK], zi[CHUNK], scratch[CHUNK];
     for (int i = 0; i < n; i++) {
         u8 scalar[32];
         ge p;
-        seed_scalar(scalar, seeds + 32 * i);
-        K(scalarmult_base)(&p, scalar);
+        if (from_seeds) seed_scalar(scalar, in + 32 * i);
+        K(scalarmult_base)(&p, from_seeds ? scalar : in + 32 * i);
         X[i] = p.X; Y[i] = p.Y; Z[i] = p.Z;
     }
     fe_batch_invert(zi, Z, scratch, n);
@@ -84,22 +86,16 @@ static KTARGET void K(seed_keys)(u8 (*pk)[32], const u8 *seeds, int n)
     }
 }
 
-/* s B for n <= CHUNK scalars below 2^255 (no clamping). */
+/* Public keys of n <= CHUNK seeds. */
+static KTARGET void K(seed_keys)(u8 (*pk)[32], const u8 *seeds, int n)
+{
+    K(compressed_points)(pk, seeds, n, 1);
+}
+
+/* s B for n <= CHUNK scalars below 2^255. */
 static KTARGET void K(scalars_points)(u8 (*pk)[32], const u8 *scalars, int n)
 {
-    fe X[CHUNK], Y[CHUNK], Z[CHUNK], zi[CHUNK], scratch[CHUNK];
-    for (int i = 0; i < n; i++) {
-        ge p;
-        K(scalarmult_base)(&p, scalars + 32 * i);
-        X[i] = p.X; Y[i] = p.Y; Z[i] = p.Z;
-    }
-    fe_batch_invert(zi, Z, scratch, n);
-    for (int i = 0; i < n; i++) {
-        fe x, y;
-        fe_mul(&x, &X[i], &zi[i]);
-        fe_mul(&y, &Y[i], &zi[i]);
-        ge_pack(pk[i], &x, &y);
-    }
+    K(compressed_points)(pk, scalars, n, 0);
 }
 
 /* ---- Onion checksums: Keccak-f[1600] on KVEC states at once ----------------------- */
@@ -371,61 +367,9 @@ KINLINE void fe4_sq(fe4 *h, const fe4 *f)
     fe4_carry(h);
 }
 
-static KTARGET void fe4_sqn(fe4 *h, const fe4 *f, int n)
-{
-    fe4_sq(h, f);
-    for (int i = 1; i < n; i++) fe4_sq(h, h);
-}
-
-/* 1/z lane by lane, by the same addition chain as fe_invert. */
-static KTARGET void fe4_invert(fe4 *out, const fe4 *z)
-{
-    fe4 z2, z9, z11, t, z5, z10, z20, z40, z50, z100, z200, z250;
-    fe4_sq(&z2, z);
-    fe4_sqn(&t, &z2, 2);
-    fe4_mul(&z9, &t, z);
-    fe4_mul(&z11, &z9, &z2);
-    fe4_sq(&t, &z11);
-    fe4_mul(&z5, &t, &z9);
-    fe4_sqn(&t, &z5, 5);
-    fe4_mul(&z10, &t, &z5);
-    fe4_sqn(&t, &z10, 10);
-    fe4_mul(&z20, &t, &z10);
-    fe4_sqn(&t, &z20, 20);
-    fe4_mul(&z40, &t, &z20);
-    fe4_sqn(&t, &z40, 10);
-    fe4_mul(&z50, &t, &z10);
-    fe4_sqn(&t, &z50, 50);
-    fe4_mul(&z100, &t, &z50);
-    fe4_sqn(&t, &z100, 100);
-    fe4_mul(&z200, &t, &z100);
-    fe4_sqn(&t, &z200, 50);
-    fe4_mul(&z250, &t, &z50);
-    fe4_sqn(&t, &z250, 5);
-    fe4_mul(out, &t, &z11);
-}
-
-/* r = p + q, q the same affine point in every lane (7 multiplications). */
-KINLINE void ge4_madd(ge4 *r, const ge4 *p, const niels4 *q)
-{
-    fe4 a, b, c, d, e, f, g, hh;
-    fe4_sub(&a, &p->Y, &p->X);
-    fe4_mul(&a, &a, &q->ymx);
-    fe4_add(&b, &p->Y, &p->X);
-    fe4_mul(&b, &b, &q->ypx);
-    fe4_mul(&c, &p->T, &q->xy2d);
-    fe4_add(&d, &p->Z, &p->Z);
-    fe4_sub(&e, &b, &a);
-    fe4_sub(&f, &d, &c);
-    fe4_carry(&f);
-    fe4_add(&g, &d, &c);
-    fe4_add(&hh, &b, &a);
-    fe4_carry(&hh);
-    fe4_mul(&r->X, &e, &f);
-    fe4_mul(&r->Y, &g, &hh);
-    fe4_mul(&r->T, &e, &hh);
-    fe4_mul(&r->Z, &g, &f);
-}
+/* ge4_madd: r = p + q, q the same affine point in every lane (7 multiplications). F and H
+ * are carried: a sum or difference is too large for a second factor of fe4_mul. */
+DEFINE_GE_ADDITION(KINLINE, ge4, niels4, fe4, fe4_add, fe4_sub, fe4_mul, fe4_carry)
 
 /* A radix-2^51 element (limbs below 2^51) as limbs of lane j. */
 KINLINE void fe4_set_lane(fe4 *h, int j, const fe *f)
@@ -466,16 +410,25 @@ typedef struct {
 } expanded_work4;
 
 /* zi[g] = 1 / lane[g].Z for g < n, one inversion for all (Montgomery's trick); zi first
- * holds the running products and is overwritten from the top down as they are used. */
+ * holds the running products and is overwritten from the top down as they are used. The
+ * inversion itself is fe_batch_invert's on the four lanes of the product (the radix-2^51
+ * code, which runs once per LANES keys: a vector copy of its addition chain gains nothing). */
 static KTARGET void fe4_batch_invert_z(fe4 *zi, const ge4 *lane, int n)
 {
     fe4 acc = lane[0].Z, inv, t;
+    fe lanes[4], inverses[4], scratch[4];
     zi[0] = acc;
     for (int i = 1; i < n; i++) {
         fe4_mul(&acc, &acc, &lane[i].Z);
         zi[i] = acc;
     }
-    fe4_invert(&inv, &acc);
+    fe4_get_lanes(lanes, &acc);
+    fe_batch_invert(inverses, lanes, scratch, 4);
+    memset(&inv, 0, sizeof(inv));
+    for (int j = 0; j < 4; j++) {
+        fe_reduce_weak(&inverses[j]);
+        fe4_set_lane(&inv, j, &inverses[j]);
+    }
     for (int i = n - 1; i > 0; i--) {
         fe4_mul(&t, &inv, &zi[i - 1]);
         fe4_mul(&inv, &inv, &lane[i].Z);

@@ -11,6 +11,7 @@ import nacl.bindings
 import pytest
 
 from patterns.engine import FORMATS, PatternSpec, compile_pattern, native
+from patterns.engine.grind import clamped_scalar as grinder_clamped_scalar
 from patterns.engine.pattern import _compile
 
 L = 2**252 + 27742317777372353535851937790883648493  # the order of B (RFC 8032)
@@ -30,13 +31,8 @@ def first_difference(mine: bytes, theirs: bytes) -> int | None:
 
 
 def clamped_scalar(room: int = 1 << 20) -> bytes:
-    while True:
-        s = bytearray(os.urandom(32))
-        s[0] &= 248
-        s[31] &= 127
-        s[31] |= 64
-        if int.from_bytes(s, "little") + 8 * room < 2**255:
-            return bytes(s)
+    """The grinder's own draw (Tor's clamping, room for ``room`` steps of 8)."""
+    return grinder_clamped_scalar(room)
 
 
 def compiled(pattern: str, fmt: str, **options):
