@@ -204,6 +204,7 @@ class WalletAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": title,
             "wallet": wallet,
+            "object": wallet,
             "form": form,
         }
         return TemplateResponse(request, "admin/economy/wallet/token_form.html", context)

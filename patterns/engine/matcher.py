@@ -143,13 +143,7 @@ def highlight_spans(compiled: CompiledPattern, body: str) -> tuple[tuple[int, in
         spans = [jackpot.span(g) for g in range(1, compiled.n + 1)]
     else:
         spans = [m.span() for m in (r.search(body) for r, _ in compiled.distinct) if m]
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return tuple(merged)
+    return _merge(spans)
 
 
 # --- Display: the most literal occurrence of each part, and why lookalikes counted ------
