@@ -6,7 +6,7 @@ It creates a fresh PostgreSQL database, migrates it, starts gunicorn (DEBUG=0, J
 and Celery workers on Redis, grants every load user tokens as they sign up (a ledger
 grant, like staff would), runs locust headless (bench/locustfile.py: sign up, log in,
 estimate, pull, poll, and a read-only balance call as the baseline measured in the same
-run), then stops the load, lets the workers drain, runs ``manage.py check_ledger`` and
+run; each user's pulls are spread over the run), then stops the load, lets the workers drain, runs ``manage.py check_ledger`` and
 fails and refunds nothing by hand. It prints, and writes to bench/results/locust-*.json:
 request counts, failures, 5xx, p50/p95/p99 per call, the enqueue p95 against the baseline
 p95 (target: at most 2x), pulls done/failed/unsettled, and the ledger check's verdict.
@@ -81,7 +81,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=180)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (one each)")
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--pulls-per-user", type=int, default=5)
+    parser.add_argument("--pulls-per-user", type=int, default=5, help="spread evenly over the run")
     parser.add_argument("--budget", type=int, default=20_000, help="keys per pull (PULL_BUDGET_KEYS)")
     parser.add_argument("--port", type=int, default=8031)
     parser.add_argument("--redis-port", type=int, default=6391)
@@ -126,7 +126,8 @@ def main() -> int:
         started = time.time()
         run = sh(PY, "-m", "locust", "-f", "bench/locustfile.py", "--headless", "-u", str(args.users),
                  "-r", str(args.spawn_rate), "-t", f"{args.seconds}s", "-H", base, "--csv", str(prefix),
-                 "--only-summary", "--pulls-per-user", str(args.pulls_per_user), "--stop-timeout", "10",
+                 "--only-summary", "--pulls-per-user", str(args.pulls_per_user),
+                 "--pull-every", str(args.seconds / args.pulls_per_user), "--stop-timeout", "10",
                  env={**os.environ, "LOAD_RUN": str(int(started))}, check=False)
         # Let the workers finish what was queued (bounded), then check the books.
         deadline = time.monotonic() + 120

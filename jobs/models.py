@@ -9,16 +9,11 @@ when its worker is gone.
 """
 from django.db import models
 
-from patterns.models import KeySearch
+from patterns.models import KeySearch, SearchStatus
 
 
 class Job(KeySearch):
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        CANCELLED = "cancelled"
-        FAILED = "failed"
+    Status = SearchStatus
 
     class PaidWith(models.TextChoices):
         TOKENS = "tokens"

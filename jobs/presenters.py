@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from operator import attrgetter
 
 from django.utils import timezone
 
@@ -28,8 +30,25 @@ def format_matches_per_hour(value: float) -> str:
     return f"{value:.3g}" if value < 100 else f"{value:,.0f}"
 
 
+class Formatted:
+    """A read-only attribute that shows one figure of the view as text: ``figure`` is a
+    dotted path from the view ("quote.p_jackpot", "progress.keys_per_second")."""
+
+    def __init__(self, figure: str, as_text: Callable[[float], str]) -> None:
+        self.figure, self.as_text = attrgetter(figure), as_text
+
+    def __get__(self, view: object, owner: type | None = None) -> str:
+        return self.as_text(self.figure(view))
+
+
 class JobView(PullView):
     """A job for templates: the pull result helpers (``segments``, ``stars``) and the figures."""
+
+    p_found_text = Formatted("progress.p_found_by_now", format_percent)
+    rate_text = Formatted("progress.keys_per_second", format_rate)
+    matches_per_hour_text = Formatted("progress.expected_matches_per_hour", format_matches_per_hour)
+    one_in_text = Formatted("job.p_jackpot", format_one_in)
+    expected_keys_text = Formatted("job.expected_keys", format_keys)
 
     def __init__(self, job: Job, progress: selectors.JobProgress | None = None) -> None:
         super().__init__(job)
@@ -58,26 +77,6 @@ class JobView(PullView):
         return min(1.0, self.progress.p_found_by_now)
 
     @property
-    def p_found_text(self) -> str:
-        return format_percent(self.progress.p_found_by_now)
-
-    @property
-    def rate_text(self) -> str:
-        return format_rate(self.progress.keys_per_second)
-
-    @property
-    def matches_per_hour_text(self) -> str:
-        return format_matches_per_hour(self.progress.expected_matches_per_hour)
-
-    @property
-    def one_in_text(self) -> str:
-        return format_one_in(self.job.p_jackpot)
-
-    @property
-    def expected_keys_text(self) -> str:
-        return format_keys(self.job.expected_keys)
-
-    @property
     def elapsed_text(self) -> str:
         if self.job.started_at is None:
             return "not started"
@@ -93,29 +92,19 @@ class JobView(PullView):
         return self.job.price_tokens - self.job.spark_tokens
 
 
-class Formatted:
-    """A read-only attribute that shows one figure of the wrapped quote as text."""
-
-    def __init__(self, figure: str, as_text) -> None:
-        self.figure, self.as_text = figure, as_text
-
-    def __get__(self, view: QuoteView, owner=None) -> str:
-        return self.as_text(getattr(view.quote, self.figure))
-
-
 class QuoteView:
     """A quote's figures as text (the /app offer and the confirm step); other attributes
     are the quote's own."""
 
-    expected_keys_text = Formatted("expected_keys", format_keys)
-    median_keys_text = Formatted("median_keys", format_keys)
-    p99_keys_text = Formatted("p99_keys", format_keys)
-    expected_time = Formatted("expected_seconds", format_duration)
-    median_time = Formatted("median_seconds", format_duration)
-    p99_time = Formatted("p99_seconds", format_duration)
-    max_time = Formatted("max_p99_seconds", format_duration)
-    rate_text = Formatted("pool_keys_per_second", format_rate)
-    one_in_text = Formatted("p_jackpot", format_one_in)
+    expected_keys_text = Formatted("quote.expected_keys", format_keys)
+    median_keys_text = Formatted("quote.median_keys", format_keys)
+    p99_keys_text = Formatted("quote.p99_keys", format_keys)
+    expected_time = Formatted("quote.expected_seconds", format_duration)
+    median_time = Formatted("quote.median_seconds", format_duration)
+    p99_time = Formatted("quote.p99_seconds", format_duration)
+    max_time = Formatted("quote.max_p99_seconds", format_duration)
+    rate_text = Formatted("quote.pool_keys_per_second", format_rate)
+    one_in_text = Formatted("quote.p_jackpot", format_one_in)
 
     def __init__(self, quote: selectors.JobQuote) -> None:
         self.quote = quote

@@ -10,7 +10,18 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-DONE = "done"
+
+class SearchStatus(models.TextChoices):
+    """Where a search stands. Pulls end done or failed; only a guaranteed job can be cancelled."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+DONE = SearchStatus.DONE
 
 
 class KeySearch(models.Model):

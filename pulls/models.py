@@ -1,15 +1,11 @@
 """Pulls: one grinding run with a fixed budget, its best key, and that key's custody."""
 from django.db import models
 
-from patterns.models import KeySearch
+from patterns.models import KeySearch, SearchStatus
 
 
 class Pull(KeySearch):
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    Status = SearchStatus
 
     batch = models.CharField(max_length=32, blank=True, help_text="Shared by the pulls paid for together.")
     batch_size = models.PositiveSmallIntegerField(default=1, help_text="1, or 10 for a 10× pull.")
@@ -21,7 +17,9 @@ class Pull(KeySearch):
         "economy.LedgerEntry", on_delete=models.PROTECT, related_name="+", help_text="The ledger entry that paid for it."
     )
     refunded = models.BooleanField(default=False)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        max_length=8, choices=[c for c in SearchStatus.choices if c[0] != SearchStatus.CANCELLED], default=Status.QUEUED
+    )
     share_token = models.CharField(max_length=43, null=True, blank=True, unique=True)
 
     class Meta(KeySearch.Meta):
