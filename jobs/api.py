@@ -12,6 +12,7 @@ from pydantic import Field
 
 from core.api import Mapped, PagePagination
 from core.ratelimits import rate_limit
+from economy.services import MAX_TOKENS_PER_OPERATION
 from patterns.schemas import PatternIn
 
 from . import selectors, services, spark
@@ -24,7 +25,7 @@ class JobCreateIn(PatternIn):
         default="tokens", description="tokens: pay the price now; spark: use this pattern's full spark meter."
     )
     price_tokens: int | None = Field(
-        default=None, ge=1, le=10**9,
+        default=None, ge=1, le=MAX_TOKENS_PER_OPERATION,
         description="The price you were shown: when given and not the price now, nothing is charged (409).",
     )
 

@@ -41,7 +41,6 @@ from django.utils import timezone
 
 from economy import services as economy
 from economy.exceptions import AlreadyRefunded
-from patterns import custody
 from patterns import selectors as pattern_selectors
 from patterns import services as pattern_services
 from patterns.engine import PatternSpec, compile_pattern, grind
@@ -349,22 +348,11 @@ def _gave_up_reason(attempts: int) -> str:
 def job_found(lease: ChunkLease, *, candidate: Candidate, keys: int, rate: float) -> bool:
     """The first exact match completes the job, through one conditional update; True when
     this one won. A match after the job settled (found by another chunk, cancelled) is dropped."""
-    match = candidate.match
     now = timezone.now()
     with transaction.atomic():
         won = Job.objects.filter(pk=lease.job_id, status__in=ACTIVE).update(
-            status=Job.Status.DONE,
-            finished_at=now,
-            found_chunk_id=lease.chunk_id,
-            address=candidate.address,
-            body=candidate.body,
-            score=match.score,
-            n=match.n,
-            jackpot=match.jackpot,
-            matches=[{"part": part, "position": position} for part, position in match.matches],
-            missing=list(match.missing),
-            bonus=list(match.bonus),
-            encrypted_seed=custody.seal_seed(candidate.seed),
+            status=Job.Status.DONE, finished_at=now, found_chunk_id=lease.chunk_id,
+            **pattern_selectors.found_key_fields(candidate),
         )
         Chunk.objects.filter(pk=lease.chunk_id, lease=lease.lease).update(
             status=Chunk.Status.FOUND if won else Chunk.Status.STOPPED, keys_done=lease.base_keys + keys,

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Sum
 
+from core.exceptions import ApplicationError
 from economy import selectors as economy_selectors
 from patterns.engine import PatternSpec
 from pulls import selectors as pull_selectors
 
+from . import selectors
 from .models import Job
 
 
@@ -85,3 +87,19 @@ def spark_meter(user: AbstractBaseUser, spec: PatternSpec, *, key: str, price_to
         used_tokens=spark_tokens_used(user, key),
         price_tokens=price_tokens,
     )
+
+
+def spark_meter_for_pull(user: AbstractBaseUser, pull) -> SparkMeter | None:
+    """The meter shown under a finished pull's result; None where no guaranteed job of its
+    pattern is offered (a regex, a pattern that can never match or one too hard for the
+    pool: no meter toward a price that does not exist)."""
+    if pull.mode != "words" or pull.status != "done":
+        return None
+    spec = PatternSpec.from_mapping(pull)
+    try:
+        quote = selectors.job_quote(spec, check_feasible=False)  # no easier-pattern search
+    except ApplicationError:
+        return None
+    if not quote.feasible:
+        return None
+    return spark_meter(user, spec, key=quote.pattern_key, price_tokens=quote.price_tokens)

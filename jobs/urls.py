@@ -14,6 +14,7 @@ urlpatterns = [
     path("app/guaranteed/offer", views.job_offer, name="job_offer"),
     path("app/guaranteed", views.job_confirm, name="job_confirm"),
     path("app/spark", views.spark_convert, name="spark_convert"),
+    path("app/spark/pulls/<uuid:public_id>", views.pull_spark, name="pull_spark"),
     path("jobs/create", views.job_create, name="job_create"),
     path("jobs/<uuid:public_id>", views.job_page, name="job_page"),
     path("jobs/<uuid:public_id>/", include(one_job)),

@@ -21,10 +21,12 @@ from economy import selectors as economy_selectors
 from patterns.engine import PatternSpec
 from patterns.exceptions import InvalidPattern
 from patterns.forms import PatternForm
-from pulls.views import key_file_views
+from patterns.views import key_file_views
+from pulls import selectors as pull_selectors
 
 from . import selectors, services, spark
 from .exceptions import GuaranteedNotOffered, JobInfeasible
+from .forms import ConfirmedPriceForm
 from .models import Job
 from .presenters import JobView, QuoteView
 
@@ -107,10 +109,10 @@ def job_create(request: HttpRequest) -> HttpResponse:
 
 
 def confirmed_price(request: HttpRequest) -> int:
-    value = request.POST.get("price_tokens", "")
-    if not value.isdigit() or not 0 < int(value) <= 10**9:
+    form = ConfirmedPriceForm(request.POST)
+    if not form.is_valid():
         raise BadRequest("price_tokens: confirm the price shown before paying.")
-    return int(value)
+    return form.cleaned_data["price_tokens"]
 
 
 @login_required
@@ -118,6 +120,21 @@ def confirmed_price(request: HttpRequest) -> int:
 def spark_convert(request: HttpRequest) -> HttpResponse:
     """One click on a full spark meter: a guaranteed job at no further cost, once."""
     return start_job(request, lambda spec: services.job_create_from_spark(request.user, spec=spec))
+
+
+@require_GET
+def pull_spark(request: HttpRequest, public_id) -> HttpResponse:
+    """The spark meter under a finished pull's result, which loads it (htmx) once shown;
+    with it, the /app offer's meter moves too (out of band). Nothing (204) for a pattern
+    without a guaranteed offer or a visitor not logged in; another user's pull is a 404."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
+    pull = pull_selectors.pull_for_owner(request.user, public_id)
+    meter = spark.spark_meter_for_pull(request.user, pull)
+    if meter is None:
+        return HttpResponse(status=204)
+    context = {"meter": meter, "spec": PatternSpec.from_mapping(pull), "standalone": True, "oob": bool(request.htmx)}
+    return render(request, "jobs/_spark.html", context)
 
 
 @login_required

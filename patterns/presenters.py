@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import base64
 import math
+from dataclasses import dataclass
 
 import numpy as np
+from django.urls import reverse
 
 from patterns.engine import GuaranteedOdds, KeysFigure, LevelOdds, OddsEstimate
 
@@ -145,3 +148,45 @@ def _guaranteed_json(guaranteed: GuaranteedOdds) -> dict:
             f"{name}_dollars_at_pull_price": figure.dollars_at_pull_price,
         })
     return out
+
+
+# --- A found key as files: the reveal panel and downloads of pulls and jobs alike -------
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    filename: str
+    label: str
+    content: str | bytes
+    url: str
+
+    @property
+    def text(self) -> str:
+        """What the reveal panel shows: the text itself, or base64 for a binary file."""
+        if isinstance(self.content, str):
+            return self.content
+        return base64.b64encode(self.content).decode("ascii") + "  (base64 of a binary file)"
+
+
+FILE_LABELS = {
+    "id_ed25519": "OpenSSH private key",
+    "private.pkcs8.pem": "PKCS#8 PEM (RFC 8410)",
+    "private.jwk.json": "JWK (RFC 8037)",
+    "seed.hex": "32-byte seed (hex)",
+    "solana-keypair.json": "Solana keypair (as solana-keygen writes it)",
+    "hs_ed25519_secret_key": "Tor hs_ed25519_secret_key",
+    "hs_ed25519_public_key": "Tor hs_ed25519_public_key",
+    "hostname": "Tor hostname",
+    "id_ed25519.pub": "OpenSSH public key",
+    "did.json": "DID document (public)",
+    "address.txt": "Address",
+}
+
+
+def key_files(files: dict[str, str | bytes], *, download_view: str, public_id) -> list[KeyFile]:
+    """Every export of a pull's or job's key as files to download from ``download_view``,
+    private encodings first."""
+    order = list(FILE_LABELS)
+    names = sorted(files, key=lambda name: order.index(name) if name in order else len(order))
+    return [KeyFile(name, FILE_LABELS.get(name, name), files[name], reverse(download_view, args=[public_id, name]))
+            for name in names]

@@ -31,20 +31,22 @@ WORKER_RATE_CACHE_KEY = "grind:worker_rate_samples"
 DEFAULT_KEYS_PER_SECOND_PER_WORKER = 50_000
 
 
-def compile_or_raise(spec: PatternSpec) -> CompiledPattern:
+def compile_or_raise(spec: PatternSpec, *, check_speed: bool = True) -> CompiledPattern:
+    """The compiled pattern, or InvalidPattern with the engine's issues. ``check_speed=False``
+    skips timing a regex: for a pattern already accepted (a finished pull shown again)."""
     try:
-        return _compiled(spec)
+        return _compiled(spec, check_speed)
     except PatternError as exc:
         raise InvalidPattern(list(exc.issues)) from exc
 
 
 @lru_cache(maxsize=1024)
-def _compiled(spec: PatternSpec) -> CompiledPattern:
+def _compiled(spec: PatternSpec, check_speed: bool) -> CompiledPattern:
     """Compiling checks that the pattern can match at all (its exact odds) and times a
-    regex: a few milliseconds that every estimate, pull and job of the pattern repeated.
-    A compiled pattern never changes, so each process keeps its recent ones (refusals,
-    which raise, are not kept)."""
-    return compile_pattern(spec)
+    regex: a few milliseconds that every estimate, pull, job and page of the pattern
+    repeated. A compiled pattern never changes, so each process keeps its recent ones
+    (refusals, which raise, are not kept)."""
+    return compile_pattern(spec, check_speed=check_speed)
 
 
 def worker_keys_per_second() -> float:
@@ -123,6 +125,23 @@ def found_key_result(search: KeySearch) -> dict | None:
         "matches": search.matches,
         "missing": search.missing,
         "bonus": search.bonus,
+    }
+
+
+def found_key_fields(candidate) -> dict:
+    """What a search stores of the key it found (a grinder candidate: address, body, match
+    and seed), the seed sealed: the fields a pull's best key and a job's match both fill."""
+    match = candidate.match
+    return {
+        "address": candidate.address,
+        "body": candidate.body,
+        "score": match.score,
+        "n": match.n,
+        "jackpot": match.jackpot,
+        "matches": [{"part": part, "position": position} for part, position in match.matches],
+        "missing": list(match.missing),
+        "bonus": list(match.bonus),
+        "encrypted_seed": custody.seal_seed(candidate.seed),
     }
 
 

@@ -1,12 +1,11 @@
 """How a pull looks on a page: stars, highlighted windows, lookalikes, progress, whether
 a jackpot deserves a celebration, a batch's summary, key files."""
-import base64
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property, lru_cache
 
 from django.conf import settings
-from django.urls import reverse
 
 from patterns.engine import (
     CompiledPattern,
@@ -14,13 +13,14 @@ from patterns.engine import (
     PatternError,
     PatternSpec,
     RegexTimeout,
-    compile_pattern,
     display,
     estimate,
     exact_odds,
     pull_probability,
 )
+from patterns.exceptions import InvalidPattern
 from patterns.presenters import format_one_in, format_percent
+from patterns.selectors import compile_or_raise
 
 from .models import Pull
 
@@ -47,51 +47,11 @@ class Segment:
     highlighted: bool
 
 
-@dataclass(frozen=True)
-class KeyFile:
-    filename: str
-    label: str
-    content: str | bytes
-    url: str
-
-    @property
-    def text(self) -> str:
-        """What the reveal panel shows: the text itself, or base64 for a binary file."""
-        if isinstance(self.content, str):
-            return self.content
-        return base64.b64encode(self.content).decode("ascii") + "  (base64 of a binary file)"
-
-
-FILE_LABELS = {
-    "id_ed25519": "OpenSSH private key",
-    "private.pkcs8.pem": "PKCS#8 PEM (RFC 8410)",
-    "private.jwk.json": "JWK (RFC 8037)",
-    "seed.hex": "32-byte seed (hex)",
-    "solana-keypair.json": "Solana keypair (as solana-keygen writes it)",
-    "hs_ed25519_secret_key": "Tor hs_ed25519_secret_key",
-    "hs_ed25519_public_key": "Tor hs_ed25519_public_key",
-    "hostname": "Tor hostname",
-    "id_ed25519.pub": "OpenSSH public key",
-    "did.json": "DID document (public)",
-    "address.txt": "Address",
-}
-
-
-def key_files(files: dict[str, str | bytes], *, download_view: str, public_id) -> list[KeyFile]:
-    """Every export of a pull's or job's key as files to download from ``download_view``,
-    private encodings first."""
-    order = list(FILE_LABELS)
-    names = sorted(files, key=lambda name: order.index(name) if name in order else len(order))
-    return [KeyFile(name, FILE_LABELS.get(name, name), files[name], reverse(download_view, args=[public_id, name]))
-            for name in names]
-
-
-@lru_cache(maxsize=256)
 def _compiled(spec: PatternSpec) -> CompiledPattern | None:
     """The pull's pattern compiled for display (None if the engine no longer takes it)."""
     try:
-        return compile_pattern(spec, check_speed=False)
-    except PatternError:
+        return compile_or_raise(spec, check_speed=False)
+    except InvalidPattern:
         return None
 
 
@@ -208,12 +168,6 @@ class PullView:
         return chance is None or chance < CELEBRATE_BELOW
 
     @property
-    def jackpot_chance_text(self) -> str:
-        """How likely the jackpot was in one pull, in words ("" when unknown)."""
-        chance = self.jackpot_chance
-        return "" if chance is None else chance_text(chance)
-
-    @property
     def outcome(self) -> str:
         """The word for the result: "jackpot!", "exact match" (a likely jackpot) or ""."""
         if not self.pull.jackpot:
@@ -294,3 +248,26 @@ class BatchView:
 
     def context(self) -> dict:
         return {"batch": self, "pulls": self.pulls, "lead": self.lead, "polling": self.polling}
+
+
+# --- History exports ---------------------------------------------------------------------
+
+HISTORY_EXPORT_FIELDS = ["number", "created_at", "pattern", "format", "status", "address", "score", "n", "jackpot", "missing", "bonus"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A text cell a spreadsheet would run as a formula (=, +, -, @ first) is quoted with a
+    leading apostrophe (OWASP's CSV-injection advice); numbers and other text pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_row(row: dict) -> list:
+    result = row["result"] or {}
+    flat = {**row, **row["pattern"], **result}
+    return [
+        csv_safe(json.dumps(flat[field]) if isinstance(flat.get(field), list) else flat.get(field, ""))
+        for field in HISTORY_EXPORT_FIELDS
+    ]

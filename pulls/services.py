@@ -20,10 +20,9 @@ from django.utils import timezone
 
 from economy import services as economy
 from economy.exceptions import AlreadyRefunded
-from patterns import custody
 from patterns import services as pattern_services
 from patterns.engine import GrindResult, PatternSpec, RegexTimeout, compile_pattern, grind
-from patterns.selectors import compile_or_raise
+from patterns.selectors import compile_or_raise, found_key_fields
 
 from .exceptions import BadPullCount
 from .models import Pull
@@ -32,7 +31,7 @@ from .selectors import pull_for_owner
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 0.25
-BATCH_SIZES = (1, 10)
+BATCH_SIZES = (1, settings.MULTI_PULL_COUNT)
 UNSETTLED = (Pull.Status.QUEUED, Pull.Status.RUNNING)
 
 
@@ -44,7 +43,7 @@ def pull_start(user: AbstractBaseUser, *, spec: PatternSpec, count: int = 1) -> 
     ApplicationError and changes nothing.
     """
     if count not in BATCH_SIZES:
-        raise BadPullCount("A pull is 1 or 10 at a time.")
+        raise BadPullCount(f"A pull is 1 or {settings.MULTI_PULL_COUNT} at a time.")
     compile_or_raise(spec)
     batch = uuid.uuid4().hex
     with transaction.atomic():
@@ -119,25 +118,15 @@ def pull_execute(pull_id: int) -> Pull | None:
 def pull_finish(pull_id: int, *, outcome: GrindResult) -> Pull:
     """Store the public result and the sealed seed of the best key, unless the pull was
     settled meanwhile (failed and refunded by the stale sweep): then the key is dropped."""
-    best = outcome.best
-    match = best.match
     with transaction.atomic():
         pull = Pull.objects.select_for_update().get(pk=pull_id)
         if pull.status not in UNSETTLED:
             return pull
-        pull.status = Pull.Status.DONE
-        pull.keys_tried = outcome.keys_tried
-        pull.finished_at = timezone.now()
-        pull.address = best.address
-        pull.body = best.body
-        pull.score = match.score
-        pull.n = match.n
-        pull.jackpot = match.jackpot
-        pull.matches = [{"part": part, "position": position} for part, position in match.matches]
-        pull.missing = list(match.missing)
-        pull.bonus = list(match.bonus)
-        pull.encrypted_seed = custody.seal_seed(best.seed)
-        pull.save()
+        fields = {"status": Pull.Status.DONE, "keys_tried": outcome.keys_tried, "finished_at": timezone.now(),
+                  **found_key_fields(outcome.best)}
+        for name, value in fields.items():
+            setattr(pull, name, value)
+        pull.save(update_fields=list(fields))
     return pull
 
 
@@ -182,8 +171,9 @@ def pull_keep_key(user: AbstractBaseUser, *, public_id: str) -> Pull:
 
 def pull_erase_key(user: AbstractBaseUser, *, public_id: str) -> Pull:
     pull = pull_for_owner(user, public_id, with_key=True)
-    Pull.objects.filter(pk=pull.pk).update(encrypted_seed=None, key_erased_at=timezone.now())
-    pull.encrypted_seed = None
+    now = timezone.now()
+    Pull.objects.filter(pk=pull.pk).update(encrypted_seed=None, key_kept=False, key_erased_at=now)
+    pull.encrypted_seed, pull.key_kept, pull.key_erased_at = None, False, now
     return pull
 
 

@@ -17,6 +17,5 @@ urlpatterns = [
     path("pulls/<uuid:public_id>", views.pull_page, name="pull_page"),
     path("pulls/<uuid:public_id>/", include(one_pull)),
     path("s/<str:share_token>", views.shared_page, name="pull_shared"),
-    path("history", views.history_page, name="history"),
     re_path(r"^history/export\.(?P<fmt>csv|json)$", views.history_export, name="history_export"),
 ]

@@ -1,26 +1,20 @@
 """Pull pages: start from the /app form, the live panel, the reveal, key custody, history."""
 import csv
-import json
-from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError
 from core.ratelimits import rate_limit
-from jobs import selectors as job_selectors
-from jobs.presenters import JobView
 from patterns.forms import PatternForm
+from patterns.views import key_file_views
 
 from . import selectors, services
 from .forms import HistoryFilterForm
-from .presenters import BatchView, PullView, key_files
-
-HISTORY_EXPORT_FIELDS = ["number", "created_at", "pattern", "format", "status", "address", "score", "n", "jackpot", "missing", "bonus"]
+from .presenters import HISTORY_EXPORT_FIELDS, BatchView, PullView, export_row
 
 
 def render_panel(request: HttpRequest, pulls: list) -> HttpResponse:
@@ -35,7 +29,7 @@ def start_pulls(request: HttpRequest, form: PatternForm) -> list:
     """The pulls the form asks for; any refusal is an ApplicationError."""
     spec = form.spec_or_raise()
     rate_limit(request, group="pulls", rate=settings.THROTTLE_PULL_RATE, what="pulls")
-    count = 10 if request.POST.get("count") == "10" else 1
+    count = settings.MULTI_PULL_COUNT if request.POST.get("count") == str(settings.MULTI_PULL_COUNT) else 1
     return services.pull_start(request.user, spec=spec, count=count)
 
 
@@ -64,31 +58,6 @@ def pull_page(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def pull_panel(request: HttpRequest, public_id) -> HttpResponse:
     return render_panel(request, selectors.batch_of_pull(request.user, public_id))
-
-
-def key_file_views(files_for_owner: Callable, *, download_view: str) -> tuple[Callable, Callable]:
-    """The reveal panel and the file downloads of a found key (a pull's or a job's):
-    owner-only, never cached. ``files_for_owner(user, public_id)`` → (search, files)."""
-
-    @never_cache
-    @login_required
-    @require_GET
-    def key_reveal(request: HttpRequest, public_id) -> HttpResponse:
-        _, files = files_for_owner(request.user, public_id)
-        return render(request, "pulls/_key.html", {"files": key_files(files, download_view=download_view, public_id=public_id)})
-
-    @never_cache
-    @login_required
-    @require_GET
-    def key_download(request: HttpRequest, public_id, filename: str) -> HttpResponse:
-        _, files = files_for_owner(request.user, public_id)
-        if filename not in files:
-            return HttpResponse("No such file for this key.", status=404, content_type="text/plain")
-        response = HttpResponse(files[filename], content_type="application/octet-stream")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-    return key_reveal, key_download
 
 
 key_reveal, key_download = key_file_views(selectors.key_files_for_owner, download_view="pull_key_download")
@@ -123,31 +92,10 @@ def shared_page(request: HttpRequest, share_token: str) -> HttpResponse:
     return render(request, "pulls/shared.html", {"pull": PullView(pull)})
 
 
-def history_filters(request: HttpRequest) -> dict:
-    """?min_score= and ?jackpot= from the query string; values that don't parse are ignored."""
-    form = HistoryFilterForm(request.GET)
-    form.is_valid()
-    filters = {}
-    if form.cleaned_data.get("min_score") is not None:
-        filters["min_score"] = form.cleaned_data["min_score"]
-    if form.cleaned_data.get("jackpot"):
-        filters["jackpot"] = True
-    return filters
-
-
-@login_required
-@require_GET
-def history_page(request: HttpRequest) -> HttpResponse:
-    filters = history_filters(request)
-    pulls = selectors.history(request.user, **filters)[:500]
-    jobs = [JobView(job) for job in job_selectors.job_history(request.user)[:100]]  # guaranteed jobs, listed first
-    return render(request, "pulls/history.html", {"pulls": [PullView(p) for p in pulls], "filters": filters, "jobs": jobs})
-
-
 @login_required
 @require_GET
 def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    rows = [selectors.pull_as_dict(pull) for pull in selectors.history(request.user, **history_filters(request))]
+    rows = [selectors.pull_as_dict(pull) for pull in selectors.history(request.user, **HistoryFilterForm.filters_from(request.GET))]
     if fmt == "json":
         response = JsonResponse({"pulls": rows}, json_dumps_params={"indent": 2})
     else:
@@ -158,23 +106,3 @@ def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
             writer.writerow(export_row(row))
     response["Content-Disposition"] = f'attachment; filename="vanikeys-history.{fmt}"'
     return response
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """A text cell a spreadsheet would run as a formula (=, +, -, @ first) is quoted with a
-    leading apostrophe (OWASP's CSV-injection advice); numbers and other text pass as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def export_row(row: dict) -> list:
-    result = row["result"] or {}
-    flat = {**row, **row["pattern"], **result}
-    return [
-        csv_safe(json.dumps(flat[field]) if isinstance(flat.get(field), list) else flat.get(field, ""))
-        for field in HISTORY_EXPORT_FIELDS
-    ]

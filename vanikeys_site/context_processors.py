@@ -4,14 +4,12 @@ from django.http import HttpRequest
 
 from payments.selectors import purchases_enabled
 
-MULTI_PULL = 10
-
 
 def product(request: HttpRequest) -> dict[str, int | bool]:
     return {
         "pull_cost": settings.PULL_COST_TOKENS,
-        "multi_pull_count": MULTI_PULL,
-        "multi_pull_cost": MULTI_PULL * settings.PULL_COST_TOKENS,
+        "multi_pull_count": settings.MULTI_PULL_COUNT,
+        "multi_pull_cost": settings.MULTI_PULL_COUNT * settings.PULL_COST_TOKENS,
         "free_pulls_per_day": settings.FREE_PULLS_PER_DAY,
         "unkept_key_ttl_hours": settings.UNKEPT_KEY_TTL_HOURS,
         "pull_budget_keys": settings.PULL_BUDGET_KEYS,

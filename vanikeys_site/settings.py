@@ -204,6 +204,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Prices and costs (PRODUCT.md §5–§7).
 PULL_COST_TOKENS = env_int("PULL_COST_TOKENS", 100)
 PULL_BUDGET_KEYS = env_int("PULL_BUDGET_KEYS", 100_000)
+MULTI_PULL_COUNT = 10  # the "10× pull": that many pulls paid in one debit, never with free pulls
 FREE_PULLS_PER_DAY = env_int("FREE_PULLS_PER_DAY", 3)
 UNKEPT_KEY_TTL_HOURS = env_int("UNKEPT_KEY_TTL_HOURS", 24)
 PULL_STALE_MINUTES = env_int("PULL_STALE_MINUTES", 15)

@@ -7,6 +7,7 @@ from .api import api
 urlpatterns = [
     path("", views.LandingView.as_view(), name="landing"),
     path("how-it-works", views.HowItWorksView.as_view(), name="how_it_works"),
+    path("history", views.history_page, name="history"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

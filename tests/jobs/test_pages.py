@@ -82,6 +82,8 @@ def test_the_confirm_step_opens_in_place_with_htmx(page):
     ("form", "status", "says"),
     [
         ({**GO_BE_42, "price_tokens": ""}, 400, "confirm the price"),
+        ({**GO_BE_42, "price_tokens": "²"}, 400, "confirm the price"),  # a digit to isdigit(), not to int()
+        ({**GO_BE_42, "price_tokens": "1e3"}, 400, "confirm the price"),
         ({**GO_BE_42, "price_tokens": "99"}, 409, "is now 100 tokens"),
         ({**GO_BE_42, "pattern": "", "price_tokens": "100"}, 400, "pattern"),
         ({**GO_BE_42, "mode": "regex", "pattern": "^a", "price_tokens": "100"}, 422, "regular expressions"),
@@ -173,9 +175,12 @@ def test_history_lists_jobs_next_to_pulls(page, owner, captured_enqueues, pull_p
 def test_a_pull_result_shows_its_patterns_spark_meter_and_a_full_one_converts_in_one_click(page, owner, captured_enqueues):
     use_up_free_pulls(owner)
     pulls = [PullFactory(user=owner, pattern="GO BE 42", fuzzy=True, finished=True)]
-    body = text(page.get(f"/pulls/{pulls[0].public_id}"))
+    meter_url = f"/app/spark/pulls/{pulls[0].public_id}"
+    assert f'hx-get="{meter_url}"' in text(page.get(f"/pulls/{pulls[0].public_id}"))  # the result loads its meter
+    body = text(page.get(meter_url, headers={"HX-Request": "true"}))
     assert 'data-testid="spark-meter"' in body and "100 / 100 tokens" in body
     assert 'data-testid="spark-convert"' in body and 'action="/app/spark"' in body
+    assert 'id="offer-spark" hx-swap-oob="true"' in body  # the /app offer's meter moves with it
     offer = text(page.post("/app/guaranteed/offer", GO_BE_42))
     assert 'formaction="/app/spark"' in offer
 
@@ -186,4 +191,12 @@ def test_a_pull_result_shows_its_patterns_spark_meter_and_a_full_one_converts_in
     assert wallet.balance(owner) == balance
     again = page.post("/app/spark", GO_BE_42)
     assert again.status_code == 409 and Job.objects.count() == 1
-    assert "0 / 100 tokens" in text(page.get(f"/pulls/{pulls[0].public_id}"))
+    assert "0 / 100 tokens" in text(page.get(meter_url))
+
+
+def test_a_pull_results_spark_meter_is_the_owners_alone(page, owner, other_user, captured_enqueues):
+    theirs = PullFactory(user=other_user, pattern="GO BE 42", fuzzy=True, finished=True)
+    assert page.get(f"/app/spark/pulls/{theirs.public_id}").status_code == 404
+    assert Client().get(f"/app/spark/pulls/{theirs.public_id}").status_code == 204  # nothing to swap in
+    regex = PullFactory(user=owner, pattern="^ab", mode="regex", finished=True)
+    assert page.get(f"/app/spark/pulls/{regex.public_id}").status_code == 204  # no guaranteed offer, no meter

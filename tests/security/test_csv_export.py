@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from pulls.views import csv_safe
+from pulls.presenters import csv_safe
 from tests.factories import PullFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,21 +1,18 @@
 """Fail and refund work no worker finished in time, now (the beat tasks do it every few
 minutes): pulls running past PULL_STALE_MINUTES or queued past PULL_QUEUE_TIMEOUT_MINUTES,
-and guaranteed jobs' lost chunks (re-queued, or the job failed and refunded)."""
+and guaranteed jobs' lost chunks (re-queued, or the job failed and refunded).
+
+It lives in jobs, which builds on pulls, so that pulls never imports jobs."""
 import json
 
 from django.core.management.base import BaseCommand
 
+from jobs import services as jobs
 from pulls import services as pulls
 
 
 def sweeps() -> dict:
-    results = {"pulls_failed": pulls.pulls_fail_stale()}
-    try:
-        from jobs import services as jobs
-    except ImportError:  # an installation without guaranteed jobs
-        return results
-    results["jobs"] = jobs.jobs_sweep()
-    return results
+    return {"pulls_failed": pulls.pulls_fail_stale(), "jobs": jobs.jobs_sweep()}
 
 
 class Command(BaseCommand):
@@ -30,5 +27,5 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(results))
             return
         self.stdout.write(f"pulls failed and refunded: {results['pulls_failed']}")
-        for name, count in results.get("jobs", {}).items():
+        for name, count in results["jobs"].items():
             self.stdout.write(f"jobs {name}: {count}")
