@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django.views.generic import TemplateView
 
 from economy import selectors as economy
 from economy.forms import SpendingLimitsForm
@@ -19,13 +18,6 @@ from .presenters import ledger_rows
 RECENT_ENTRIES = 50
 RECENT_PURCHASES = 20
 
-
-class TermsView(TemplateView):
-    template_name = "accounts/terms.html"
-
-
-class PrivacyView(TemplateView):
-    template_name = "accounts/privacy.html"
 
 
 def render_account(request: HttpRequest, new_token: str | None = None) -> HttpResponse:

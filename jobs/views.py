@@ -73,6 +73,7 @@ def job_confirm(request: HttpRequest) -> HttpResponse:
     """The confirm step: the price, the figures and the balance after, before any token moves."""
     form = PatternForm(request.POST)
     try:
+        rate_limit(request, group="job-offer", rate=settings.THROTTLE_ODDS_RATE)
         quote = selectors.job_quote(form.spec_or_raise())
     except ApplicationError as error:
         return render_refused(request, error)

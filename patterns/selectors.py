@@ -128,9 +128,9 @@ def found_key_result(search: KeySearch) -> dict | None:
     }
 
 
-def found_key_fields(candidate) -> dict:
-    """What a search stores of the key it found (a grinder candidate: address, body, match
-    and seed), the seed sealed: the fields a pull's best key and a job's match both fill."""
+def candidate_result(candidate) -> dict:
+    """The public result (PRODUCT.md §9's ``result``) of a key the grinder found: what a
+    pull or job stores and what ``manage.py grind --json`` prints."""
     match = candidate.match
     return {
         "address": candidate.address,
@@ -141,8 +141,12 @@ def found_key_fields(candidate) -> dict:
         "matches": [{"part": part, "position": position} for part, position in match.matches],
         "missing": list(match.missing),
         "bonus": list(match.bonus),
-        "encrypted_seed": custody.seal_seed(candidate.seed),
     }
+
+
+def found_key_fields(candidate) -> dict:
+    """What a pull or a job stores of the key it found: its result and the sealed seed."""
+    return {**candidate_result(candidate), "encrypted_seed": custody.seal_seed(candidate.seed)}
 
 
 def found_key_exports(search: KeySearch) -> dict:

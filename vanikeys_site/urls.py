@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from . import views
 from .api import api
 
 urlpatterns = [
-    path("", views.LandingView.as_view(), name="landing"),
+    path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
     path("how-it-works", views.HowItWorksView.as_view(), name="how_it_works"),
     path("history", views.history_page, name="history"),
     path("admin/", admin.site.urls),

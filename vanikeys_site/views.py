@@ -17,10 +17,6 @@ HISTORY_PULLS_SHOWN = 500
 HISTORY_JOBS_SHOWN = 100
 
 
-class LandingView(TemplateView):
-    template_name = "landing.html"
-
-
 class HowItWorksView(TemplateView):
     template_name = "how_it_works.html"
 

@@ -200,3 +200,10 @@ def test_a_pull_results_spark_meter_is_the_owners_alone(page, owner, other_user,
     assert Client().get(f"/app/spark/pulls/{theirs.public_id}").status_code == 204  # nothing to swap in
     regex = PullFactory(user=owner, pattern="^ab", mode="regex", finished=True)
     assert page.get(f"/app/spark/pulls/{regex.public_id}").status_code == 204  # no guaranteed offer, no meter
+
+
+def test_the_confirm_step_is_rate_limited_like_the_offer(page, settings, captured_enqueues):
+    settings.THROTTLE_ODDS_RATE = "2/m"
+    assert [page.post("/app/guaranteed", GO_BE_42).status_code for _ in range(2)] == [200, 200]
+    refused = page.post("/app/guaranteed", GO_BE_42)
+    assert refused.status_code == 429 and not Job.objects.exists()

@@ -33,6 +33,7 @@ from patterns.engine import (
     write_files,
 )
 from patterns.presenters import format_percent
+from patterns.selectors import candidate_result
 from vanikeys_site.cli import VaniKeysCommand, usage_error
 
 
@@ -162,18 +163,10 @@ class Command(VaniKeysCommand):
 
 def result_json(compiled: CompiledPattern, result: GrindResult) -> dict[str, Any]:
     best = result.best
-    match = best.match
     return {
         "format": compiled.format.name,
         "pattern": compiled.spec.pattern,
-        "address": best.address,
-        "body": best.body,
-        "score": match.score,
-        "n": match.n,
-        "jackpot": match.jackpot,
-        "matches": [{"part": part, "position": position} for part, position in match.matches],
-        "missing": list(match.missing),
-        "bonus": list(match.bonus),
+        **candidate_result(best),
         "keys_tried": result.keys_tried,
         "seconds": round(result.seconds, 3),
         "keys_per_second": round(result.keys_per_second),
