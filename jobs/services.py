@@ -45,6 +45,7 @@ from patterns import selectors as pattern_selectors
 from patterns import services as pattern_services
 from patterns.engine import PatternSpec, compile_pattern, grind
 from patterns.engine.grind import Candidate, candidate_from_seed
+from patterns.engine.pattern import split_parts
 
 from . import selectors, spark
 from .exceptions import JobSettled, PriceChanged, SparkNotFull
@@ -151,7 +152,7 @@ def _new_job(user: AbstractBaseUser, quote: selectors.JobQuote, **fields) -> Job
         p_jackpot=quote.p_jackpot,
         expected_keys=quote.expected_keys,
         price_tokens=quote.price_tokens,
-        n=len(quote.spec.pattern.split()),
+        n=len(split_parts(quote.spec.pattern)),
         **fields,
     )
 

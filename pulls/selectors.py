@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from patterns.engine import PatternSpec
+from patterns.engine.pattern import split_parts
 from patterns.selectors import (
     found_key_exports,
     found_key_files,
@@ -86,7 +87,7 @@ def paid_spend_ids_for_pattern(user: AbstractBaseUser, spec: PatternSpec) -> set
     """The ledger entries that paid in tokens for the user's pulls of one pattern: the same
     parts after whitespace normalisation, format and options (free pulls excluded). The
     spark meter (jobs.spark) counts what is left of them after refunds."""
-    parts = spec.pattern.split()
+    parts = split_parts(spec.pattern)
     rows = (
         Pull.objects.filter(
             user=user, paid_with="tokens", format=spec.format, case_insensitive=spec.case_insensitive,
@@ -95,7 +96,7 @@ def paid_spend_ids_for_pattern(user: AbstractBaseUser, spec: PatternSpec) -> set
         .values_list("pattern", "spend_entry_id")
         .distinct()
     )
-    return {entry_id for pattern, entry_id in rows if pattern.split() == parts}
+    return {entry_id for pattern, entry_id in rows if split_parts(pattern) == parts}
 
 
 def pulls_by_ledger_reference(user: AbstractBaseUser, references: list[str]) -> dict[str, Pull]:
