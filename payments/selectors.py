@@ -1,8 +1,7 @@
-"""Reads for payments: the token packs on sale, whether purchases are enabled, a user's
-purchases (always their own), and what staff must look at."""
+"""Reads for payments: the token packs on sale, whether purchases are enabled, and a
+user's purchases (always their own)."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,8 +9,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from core.exceptions import NotFound
+from core.validators import as_uuid
 
-from .models import PaymentProblem, Purchase, format_money
+from .models import Purchase, format_money
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ def purchases_of(user: AbstractBaseUser, *, abandoned: bool = True) -> QuerySet[
 
 def purchase_for_owner(user: AbstractBaseUser, purchase_id) -> Purchase:
     """The user's own purchase; anyone else's (or none) is a 404."""
-    purchase = Purchase.objects.filter(pk=purchase_id, user=user).first() if _is_uuid(purchase_id) else None
+    pk = as_uuid(purchase_id)
+    purchase = Purchase.objects.filter(pk=pk, user=user).first() if pk is not None else None
     if purchase is None:
         raise NotFound("No such purchase.")
     return purchase
@@ -81,15 +82,3 @@ def purchase_for_session(user: AbstractBaseUser, session_id: str) -> Purchase:
     if purchase is None:
         raise NotFound("No such purchase.")
     return purchase
-
-
-def open_problems() -> QuerySet[PaymentProblem]:
-    return PaymentProblem.objects.filter(resolved=False).select_related("purchase")
-
-
-def _is_uuid(value) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.exceptions import BadRequest
+from core.validators import as_uuid
 from economy import services as economy
 
 from . import selectors, stripe_api
@@ -411,11 +411,8 @@ def _purchase_locked_for(payment: Payment) -> Purchase | None:
     if not payment.purchase_ref:
         logger.info("Stripe %s %s names no purchase; not ours", payment.flow, payment.stripe_id)
         return None
-    purchase = (
-        locked.filter(pk=payment.purchase_ref, flow=payment.flow, **{f"{field}__isnull": True}).first()
-        if _is_uuid(payment.purchase_ref)
-        else None
-    )
+    pk = as_uuid(payment.purchase_ref)
+    purchase = locked.filter(pk=pk, flow=payment.flow, **{f"{field}__isnull": True}).first() if pk is not None else None
     if purchase is None:
         _problem(
             PaymentProblem.Kind.UNKNOWN_PURCHASE,
@@ -443,9 +440,9 @@ def _purchase_locked_for_charge(charge: Mapping) -> Purchase | None:
     if purchase is None and intent_id:
         synced = PaymentIntent.objects.filter(id=intent_id).first()
         metadata = (synced.stripe_data.get("metadata") if synced else None) or charge.get("metadata") or {}
-        ref = metadata.get("purchase_id", "")
-        if _is_uuid(ref):
-            purchase = locked.filter(pk=ref, payment_intent_id__isnull=True).first()
+        pk = as_uuid(metadata.get("purchase_id"))
+        if pk is not None:
+            purchase = locked.filter(pk=pk, payment_intent_id__isnull=True).first()
             if purchase is not None:
                 purchase.payment_intent_id = intent_id
     return purchase
@@ -581,11 +578,13 @@ def _stripe_create(purchase: Purchase, create: Callable[..., Mapping], params: d
 
 
 def _metadata(purchase: Purchase) -> dict[str, str]:
+    """What Stripe shows next to the payment: our ids, never the integer keys (``user_id``
+    is the user's opaque ``public_id``; nothing reads it back, it is for people at Stripe)."""
     return {
         "purchase_id": str(purchase.pk),
         "pack": purchase.pack,
         "tokens": str(purchase.tokens),
-        "user_id": str(purchase.user_id),
+        "user_id": str(purchase.user.public_id),
         "flow": purchase.flow,
     }
 
@@ -602,11 +601,3 @@ def _id_of(value) -> str:
 
 def _int(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True

@@ -94,3 +94,15 @@ def test_admin_shows_shortfalls(stripe_standin, user):
     assert purchase.checkout_session_id in page
     problems = client.get(reverse("admin:payments_paymentproblem_changelist"), {"kind__exact": "shortfall"}).content.decode()
     assert "Refund or dispute shortfall" in problems
+
+
+def test_admin_lists_resolved_problems_too_and_filters_the_open_ones(admin_client):
+    """Staff tick ``resolved`` in the list itself, so a ticked problem stays listed (the
+    list is every problem; the ``resolved`` filter narrows it to the open ones)."""
+    PaymentProblem.objects.create(kind="unknown_purchase", stripe_id="cs_still_open", detail="open")
+    PaymentProblem.objects.create(kind="unknown_purchase", stripe_id="cs_handled", detail="handled", resolved=True)
+    changelist = reverse("admin:payments_paymentproblem_changelist")
+    every = admin_client.get(changelist).content.decode()
+    assert "cs_still_open" in every and "cs_handled" in every
+    open_only = admin_client.get(changelist, {"resolved__exact": "0"}).content.decode()
+    assert "cs_still_open" in open_only and "cs_handled" not in open_only

@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
+from core.exceptions import NotFound
+from payments import selectors
 from payments.models import Purchase
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +29,8 @@ def test_buy_button_creates_a_purchase_and_redirects_to_checkout(stripe_standin,
     session = stripe_standin.objects[purchase.checkout_session_id]
     assert session["client_reference_id"] == str(purchase.pk)
     assert session["metadata"] == {
-        "purchase_id": str(purchase.pk), "pack": "popular", "tokens": "500", "user_id": str(user.pk), "flow": "checkout"
+        "purchase_id": str(purchase.pk), "pack": "popular", "tokens": "500", "user_id": str(user.public_id),
+        "flow": "checkout",
     }
     assert (session["amount_total"], session["currency"], session["mode"]) == (399, "usd", "payment")
     assert session["success_url"] == "http://testserver/pricing/success?session_id={CHECKOUT_SESSION_ID}"
@@ -105,6 +108,7 @@ def test_create_intent_answers_the_client_secret(stripe_standin, api_client, use
     assert (intent["amount"], intent["currency"], intent["metadata"]["purchase_id"], intent["metadata"]["flow"]) == (
         1499, "usd", str(purchase.pk), "intent"
     )
+    assert intent["metadata"]["user_id"] == str(user.public_id) != str(user.pk)
     assert purchase.flow == "intent" and purchase.status == "pending"
 
 
@@ -121,6 +125,19 @@ def test_purchases_are_listed_for_their_owner_only(stripe_standin, api_client, o
     assert other.get(f"/api/payments/purchases/{started['purchase_id']}").status_code == 404
     assert other.get("/api/payments/purchases/not-a-uuid").status_code == 404
     assert other.get("/api/payments/purchases").json()["count"] == 0
+
+
+def test_a_purchase_is_found_by_its_id_in_any_form_and_only_by_a_uuid(stripe_standin, api_client, user, other_user):
+    _, started = post_json(api_client, "/api/tokens/purchase", {"pack": "starter"})
+    purchase = Purchase.objects.get()
+    for same in (purchase.pk, str(purchase.pk), str(purchase.pk).upper(), purchase.pk.hex):
+        assert selectors.purchase_for_owner(user, same) == purchase
+    for junk in (None, purchase.pk.int, f" {purchase.pk} ", f"{purchase.pk}\x00", f"{{{purchase.pk}}}", "\ud800"):
+        with pytest.raises(NotFound):
+            selectors.purchase_for_owner(user, junk)
+    with pytest.raises(NotFound):
+        selectors.purchase_for_owner(other_user, purchase.pk)
+    assert api_client.get(f"/api/payments/purchases/{started['purchase_id']}%00").status_code == 404
 
 
 def test_cancel_page(stripe_standin):

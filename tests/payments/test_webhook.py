@@ -197,6 +197,23 @@ def test_a_session_for_no_purchase_of_ours_credits_nothing_and_is_logged(stripe_
     assert PaymentProblem.objects.get().kind == "unknown_purchase"
 
 
+@pytest.mark.parametrize("reference", ["not-a-uuid", "42", "0b7c1f7e-9d0e-4c44-8a51-0d6f9e0d1a1"])
+def test_a_session_naming_something_not_a_purchase_id_credits_nothing(stripe_standin, user, reference):
+    session = stripe_standin.create_checkout_session(
+        {
+            "mode": "payment",
+            "client_reference_id": reference,
+            "metadata": {"pack": "starter", "purchase_id": reference},
+            "line_items": [{"quantity": "1", "price_data": {"currency": "usd", "unit_amount": "199"}}],
+            "success_url": "http://x/",
+        }
+    )
+    assert deliver(stripe_standin.pay(session["id"])) == [200, 200, 200]
+    assert economy.balance(user) == 0
+    problem = PaymentProblem.objects.get()
+    assert problem.kind == "unknown_purchase" and repr(reference) in problem.detail
+
+
 def test_a_session_not_naming_a_purchase_is_ignored(stripe_standin, user):
     session = stripe_standin.create_checkout_session(
         {"mode": "payment", "line_items": [{"quantity": "1", "price_data": {"currency": "usd", "unit_amount": "500"}}],
