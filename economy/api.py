@@ -32,9 +32,12 @@ class EntryOut(Schema):
         return entry.public_id
 
 
+LIMIT_RANGE = {"ge": 0, "le": services.MAX_TOKENS_PER_OPERATION}
+
+
 class LimitsIn(Schema):
-    tokens_per_day: StrictInt | None = Field(None, ge=0, le=1_000_000_000, description="None: no daily limit.")
-    tokens_per_month: StrictInt | None = Field(None, ge=0, le=1_000_000_000, description="None: no monthly limit.")
+    tokens_per_day: StrictInt | None = Field(None, **LIMIT_RANGE, description="None: no daily limit.")
+    tokens_per_month: StrictInt | None = Field(None, **LIMIT_RANGE, description="None: no monthly limit.")
 
 
 class LimitsOut(LimitsIn):

@@ -3,6 +3,7 @@ import pytest
 
 from economy import selectors, services
 from economy.exceptions import InvalidAmount, SpendingLimitExceeded
+from economy.forms import SpendingLimitsForm
 from economy.models import LedgerEntry, Wallet
 from tests.factories import FundedUserFactory, pay_pulls, use_up_free_pulls
 
@@ -107,6 +108,20 @@ def test_a_limit_past_a_billion_tokens_is_a_clear_error_not_a_database_error(use
         services.wallet_set_limits(user, per_day=None, per_month=2**31)
     services.wallet_set_limits(user, per_day=None, per_month=services.MAX_TOKENS_PER_OPERATION)
     assert selectors.spending_limits(user).tokens_per_month == 1_000_000_000
+
+
+def test_the_page_and_the_api_take_limits_up_to_the_ledgers_cap_and_no_further(user, client_of):
+    cap = services.MAX_TOKENS_PER_OPERATION
+    assert SpendingLimitsForm({"tokens_per_day": cap, "tokens_per_month": cap}).is_valid()
+    too_high = SpendingLimitsForm({"tokens_per_day": cap + 1, "tokens_per_month": cap + 1})
+    assert not too_high.is_valid() and set(too_high.errors) == {"tokens_per_day", "tokens_per_month"}
+
+    api = client_of(user)
+    for field in ("tokens_per_day", "tokens_per_month"):
+        refused = api.put("/api/tokens/limits", data={field: cap + 1}, content_type="application/json")
+        assert refused.status_code == 400, field
+        taken = api.put("/api/tokens/limits", data={field: cap}, content_type="application/json")
+        assert taken.status_code == 200 and taken.json()[field] == cap, field
 
 
 def test_a_refund_today_of_yesterdays_spend_does_not_make_room_today(rich_user, clock):
