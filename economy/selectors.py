@@ -13,6 +13,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .exceptions import EconomyError, InsufficientTokens, SpendingLimitExceeded
 from .models import LedgerEntry, Wallet
 
 # Kinds whose entries count as spending (for limits); their refunds give spending back.
@@ -82,6 +83,53 @@ def pull_affordability(user: AbstractBaseUser, multi: int = 10) -> PullAffordabi
         can_pull=summary.free_pulls_left > 0 or summary.balance >= cost,
         can_multi_pull=summary.balance >= multi * cost,
     )
+
+
+@dataclass(frozen=True)
+class JobAffordability:
+    balance: int
+    balance_after: int
+    enough: bool
+    refusal: str | None  # the one-line reason wallet_pay_job would refuse with; None when enough
+
+
+def job_affordability(user: AbstractBaseUser, *, price_tokens: int) -> JobAffordability:
+    """Whether the user can pay ``price_tokens`` for a guaranteed job now, as
+    ``wallet_pay_job`` would decide (the same ``debit_check``: their own daily and monthly
+    limits, then the balance). A price of 0 (a job paid for otherwise) is always enough."""
+    wallet = Wallet.objects.filter(user=user).first()
+    tokens = wallet.balance if wallet is not None else 0
+    refusal = None
+    if price_tokens:
+        try:
+            debit_check(wallet, amount=price_tokens, kind=LedgerEntry.Kind.JOB)
+        except EconomyError as refused:
+            refusal = refused.message
+    return JobAffordability(
+        balance=tokens, balance_after=tokens - price_tokens, enough=refusal is None, refusal=refusal
+    )
+
+
+def debit_check(wallet: Wallet | None, *, amount: int, kind: str) -> None:
+    """Refuse a debit of ``amount`` tokens of ``kind`` from ``wallet`` (None: a user with
+    no wallet yet, 0 tokens and no limits) as the ledger does: SpendingLimitExceeded when a
+    pull or job would pass one of the user's own limits (daily first, then monthly),
+    InsufficientTokens when the balance is short. ``economy.services`` calls it holding the
+    wallet lock, so what it allows is then applied; outside the lock it is a forecast."""
+    if wallet is not None and kind in SPENDING_KINDS:
+        now = utc_now()
+        for period, limit, since in (
+            ("daily", wallet.tokens_per_day, start_of_day(now)),
+            ("monthly", wallet.tokens_per_month, start_of_month(now)),
+        ):
+            if limit is None:
+                continue
+            spent = spent_since(wallet.user_id, since)
+            if spent + amount > limit:
+                raise SpendingLimitExceeded(period, limit, spent, amount)
+    tokens = wallet.balance if wallet is not None else 0
+    if tokens < amount:
+        raise InsufficientTokens(amount, tokens)
 
 
 def balance(user: AbstractBaseUser) -> int:

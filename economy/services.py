@@ -23,7 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from . import selectors
-from .exceptions import AlreadyRefunded, IdempotencyConflict, InsufficientTokens, InvalidAmount, SpendingLimitExceeded
+from .exceptions import AlreadyRefunded, IdempotencyConflict, InsufficientTokens, InvalidAmount
 from .models import LedgerEntry, Wallet
 
 Kind = LedgerEntry.Kind
@@ -251,24 +251,8 @@ def _applied_entry(idempotency_key: str | None, user_id: int, kind: str) -> Ledg
 def _debit_locked(
     wallet: Wallet, amount: int, kind: str, reference: str, **options: Unpack[EntryOptions]
 ) -> LedgerEntry:
-    if kind in selectors.SPENDING_KINDS:
-        _enforce_spending_limits(wallet, amount)
-    if wallet.balance < amount:
-        raise InsufficientTokens(amount, wallet.balance)
+    selectors.debit_check(wallet, amount=amount, kind=kind)
     return _apply(wallet, -amount, kind, reference, **options)
-
-
-def _enforce_spending_limits(wallet: Wallet, amount: int) -> None:
-    now = selectors.utc_now()
-    for period, limit, since in (
-        ("daily", wallet.tokens_per_day, selectors.start_of_day(now)),
-        ("monthly", wallet.tokens_per_month, selectors.start_of_month(now)),
-    ):
-        if limit is None:
-            continue
-        spent = selectors.spent_since(wallet.user_id, since)
-        if spent + amount > limit:
-            raise SpendingLimitExceeded(period, limit, spent, amount)
 
 
 def _give_back(
