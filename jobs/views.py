@@ -77,9 +77,8 @@ def job_confirm(request: HttpRequest) -> HttpResponse:
         quote = selectors.job_quote(form.spec_or_raise())
     except ApplicationError as error:
         return render_refused(request, error)
-    balance = economy_selectors.balance(request.user)
-    context = {"quote": QuoteView(quote), "balance": balance, "balance_after": balance - quote.price_tokens,
-               "enough": balance >= quote.price_tokens}
+    context = {"quote": QuoteView(quote),
+               "wallet": economy_selectors.job_affordability(request.user, price_tokens=quote.price_tokens)}
     return render(request, "jobs/_confirm.html" if request.htmx else "jobs/confirm.html", context)
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from economy import selectors as wallet
+from economy import services as economy
 from jobs.models import Job
 from tests.factories import FundedUserFactory, PullFactory, use_up_free_pulls
 from tests.jobs.factories import EASY, HARD, finish_job, make_job
@@ -99,7 +100,8 @@ def test_bad_create_forms_are_refused_on_a_page_and_change_nothing(page, owner, 
 def test_too_few_tokens_says_so_before_and_at_paying(client_of, captured_enqueues):
     poor = FundedUserFactory(tokens=50)
     page = client_of(poor)
-    assert "This needs 100 tokens; you have 50." in text(page.post("/app/guaranteed", GO_BE_42))
+    confirm = text(page.post("/app/guaranteed", GO_BE_42))
+    assert "this needs 100, you have 50." in confirm and 'data-testid="confirm-job"' not in confirm
     response = page.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"})
     assert response.status_code == 402 and "Buy tokens" in text(response) and not Job.objects.exists()
 
@@ -207,3 +209,10 @@ def test_the_confirm_step_is_rate_limited_like_the_offer(page, settings, capture
     assert [page.post("/app/guaranteed", GO_BE_42).status_code for _ in range(2)] == [200, 200]
     refused = page.post("/app/guaranteed", GO_BE_42)
     assert refused.status_code == 429 and not Job.objects.exists()
+
+
+def test_the_confirm_step_says_when_a_spending_limit_would_refuse_the_price(page, owner, captured_enqueues):
+    economy.wallet_set_limits(owner, per_day=60, per_month=None)
+    confirm = text(page.post("/app/guaranteed", GO_BE_42))
+    assert "spending limit of 60 tokens" in confirm and 'data-testid="confirm-job"' not in confirm
+    assert page.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"}).status_code == 402  # as paying would
