@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from core.exceptions import NotFound
+from core.validators import as_uuid
 from patterns import custody, engine
 from patterns.engine import (
     CompiledPattern,
@@ -97,10 +98,9 @@ def search_for_owner(
     (a 404) for an id that is malformed, unknown or someone else's alike, for one whose
     key is gone when ``with_key``, and for one not done when ``done``."""
     no_such = f"No such {searches.model._meta.verbose_name}."
-    try:
-        public_id = UUID(str(public_id))
-    except ValueError:
-        raise missing(no_such) from None
+    public_id = as_uuid(public_id)
+    if public_id is None:
+        raise missing(no_such)
     searches = searches.filter(public_id=public_id, user=user)
     if with_key:
         searches = searches.filter(encrypted_seed__isnull=False)
@@ -161,12 +161,5 @@ def found_key_files(search: KeySearch) -> dict[str, str | bytes]:
 
 def public_ids_named(references: list[str], kind: str) -> set[UUID]:
     """The public ids that ledger references of one kind name ("pull:<id>", "job:<id>")."""
-    ids = set()
-    for reference in references:
-        prefix, _, key = reference.partition(":")
-        if prefix == kind:
-            try:
-                ids.add(UUID(key))
-            except ValueError:
-                continue
-    return ids
+    named = (as_uuid(key) for prefix, _, key in (ref.partition(":") for ref in references) if prefix == kind)
+    return {public_id for public_id in named if public_id is not None}
