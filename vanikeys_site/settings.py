@@ -369,8 +369,11 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}), "visibility_timeout": JOB_VISIBILITY_TIMEOUT_SECONDS,
     }
 # Task events, so Flower (bin/start: http://127.0.0.1:5555) shows chunk tasks as they run.
+# No "task-sent" events: each would be a second broker write inside every enqueue (it
+# doubled the publish, 0.6 → 1.3 ms); Flower still shows a task from the moment a worker
+# receives it, and its Broker tab the messages still waiting.
 CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BEAT_SCHEDULE["sweep-guaranteed-jobs"] = {"task": "jobs.sweep", "schedule": JOB_SWEEP_SECONDS}
 # Links in e-mails (a job's result is ready) point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -100,6 +100,17 @@ def widest_elements(page, limit: int = 3) -> list[str]:
         .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' → ' + Math.round(el.getBoundingClientRect().right) + 'px')""", limit)
 
 
+def out_of_their_cards(page, limit: int = 3) -> list[str]:
+    """Elements that stick out past the content edge of the card they sit in (a table too
+    wide for its column, say), which the viewport check cannot see."""
+    return page.evaluate("""limit => Array.from(document.querySelectorAll('.card:not(table)')).flatMap(card => {
+        const edge = card.getBoundingClientRect().right - parseFloat(getComputedStyle(card).paddingRight);
+        return Array.from(card.querySelectorAll('*')).filter(el => el.getBoundingClientRect().right > edge + 1)
+          .filter(el => getComputedStyle(el).display !== 'none' && !el.closest('.table-scroll'))
+          .map(el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' → ' + Math.round(el.getBoundingClientRect().right - edge) + 'px past its card');
+      }).slice(0, limit)""", limit)
+
+
 def axe_violations(page) -> list[str]:
     """Serious and critical axe-core violations (axe.min.js bundled by axe-playwright-python)."""
     from axe_playwright_python.sync_playwright import Axe
@@ -140,6 +151,8 @@ def test_every_page_fits_both_viewports_and_has_no_serious_axe_violation(live_se
                 findings.check(scroll_width <= inner_width,
                                f"{name} at {size}: {scroll_width} px wide in a {inner_width} px viewport "
                                f"(widest: {', '.join(widest_elements(page))})")
+                sticking_out = out_of_their_cards(page)
+                findings.check(not sticking_out, f"{name} at {size}: past its card: {', '.join(sticking_out)}")
                 shot(page, name, size)
                 for violation in axe_violations(page):
                     findings.append(f"{name} at {size}: axe {violation}")
@@ -307,4 +320,35 @@ def test_pull_feedback_stays_in_view_and_a_10x_pull_is_a_compact_grid(live_serve
         tile.locator("[data-testid=keep]").click()
         expect(tile.locator("[data-testid=kept]")).to_be_visible()
         findings.check("tile" in (tile.get_attribute("class") or ""), "10× tile: Keep turned the tile into a full card")
+    findings.verdict()
+
+
+def test_a_spending_limit_is_said_at_the_confirm_step_at_both_sizes(live_server):
+    from economy import services as economy
+
+    user = FundedUserFactory(username="lin", tokens=5_000)
+    economy.wallet_set_limits(user, per_day=60, per_month=None)
+    connections.close_all()
+    findings = Findings()
+    with chromium() as browser:
+        page = new_page(browser, live_server.url, user)
+        for size, viewport in VIEWPORTS.items():
+            page.set_viewport_size(viewport)
+            page.goto("/app")
+            page.fill("#id_pattern", "GO BE 42")
+            page.check("#id_fuzzy")
+            expect(page.locator("[data-testid=guaranteed-offer]")).to_be_visible()
+            page.click("#guaranteed-button")
+            refusal = page.locator("[data-testid=confirm-short]")
+            expect(refusal).to_contain_text("spending limit of 60 tokens")
+            expect(page.locator("[data-testid=confirm-job]")).to_have_count(0)
+            settle(page)
+            findings.check(page.evaluate(IN_VIEWPORT, refusal.element_handle()),
+                           f"confirm at {size}: the refusal is out of view")
+            findings.check(not out_of_their_cards(page), f"confirm at {size}: past its card: {out_of_their_cards(page)}")
+            scroll_width, inner_width = overflow(page)
+            findings.check(scroll_width <= inner_width, f"confirm at {size}: {scroll_width} px wide")
+            shot(page, "job-confirm-limit", size, full_page=False)
+            for violation in axe_violations(page):
+                findings.append(f"confirm at {size}: axe {violation}")
     findings.verdict()
