@@ -83,6 +83,13 @@ def new_page(browser, base_url: str, user=None, viewport: str = "desktop"):
     return page
 
 
+def type_fuzzy_pattern(page, pattern: str) -> None:
+    """On /app, type a fuzzy pattern (the odds and offer follow by htmx)."""
+    page.goto("/app")
+    page.fill("#id_pattern", pattern)
+    page.check("#id_fuzzy")
+
+
 def settle(page) -> None:
     page.wait_for_load_state("networkidle")
     page.evaluate("document.fonts && document.fonts.ready")
@@ -234,9 +241,7 @@ def test_pull_feedback_stays_in_view_and_a_10x_pull_is_a_compact_grid(live_serve
         page = new_page(browser, live_server.url, user)
         for size, viewport in VIEWPORTS.items():
             page.set_viewport_size(viewport)
-            page.goto("/app")
-            page.fill("#id_pattern", "GO be")
-            page.check("#id_fuzzy")
+            type_fuzzy_pattern(page, "GO be")
             expect(page.locator("[data-level='2/2']")).to_be_visible()
             settle(page)
             pull_id = pull_result_in_view(page, findings, size)
@@ -334,9 +339,7 @@ def test_a_spending_limit_is_said_at_the_confirm_step_at_both_sizes(live_server)
         page = new_page(browser, live_server.url, user)
         for size, viewport in VIEWPORTS.items():
             page.set_viewport_size(viewport)
-            page.goto("/app")
-            page.fill("#id_pattern", "GO BE 42")
-            page.check("#id_fuzzy")
+            type_fuzzy_pattern(page, "GO BE 42")
             expect(page.locator("[data-testid=guaranteed-offer]")).to_be_visible()
             page.click("#guaranteed-button")
             refusal = page.locator("[data-testid=confirm-short]")
