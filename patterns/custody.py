@@ -35,10 +35,13 @@ SEALED_FIELD = "encrypted_seed"
 
 
 def sealed_models() -> list:
-    """Every model that keeps a sealed seed (a field named ``encrypted_seed``): pulls, jobs…"""
+    """Every model that keeps a sealed seed: the key searches (pulls, jobs…), whose sealed
+    field ``patterns.models.KeySearch`` defines, so resealing it stays this app's business."""
     from django.apps import apps
 
-    return [model for model in apps.get_models() if any(f.name == SEALED_FIELD for f in model._meta.fields)]
+    from .models import KeySearch
+
+    return [model for model in apps.get_models() if issubclass(model, KeySearch)]
 
 
 def reseal_all(*, batch_size: int = 500) -> dict[str, int]:
