@@ -2,8 +2,8 @@
 
 Whatever holds tokens is made through the services that production uses (consent through
 ``accounts.services``, balances and entries through ``economy.services``, pulls through
-``pulls.services``), never as raw rows, so every balance adds up to its ledger and every
-pull has the entry that paid for it.
+``pulls.services``, jobs and their chunks through ``jobs.services``), never as raw rows,
+so every balance adds up to its ledger and every pull or job has the entry that paid for it.
 """
 import factory
 from django.conf import settings
@@ -14,6 +14,8 @@ from accounts.models import ApiToken, User
 from accounts.selectors import active_token
 from economy import services as economy
 from economy.models import LedgerEntry, Wallet
+from jobs import services as jobs
+from jobs.models import Chunk, Job
 from patterns.engine import PatternSpec
 from pulls import services as pulls
 from pulls.models import Pull
@@ -137,3 +139,37 @@ def pay_pulls(user, *, count: int = 1, reference: str = "test:pull") -> LedgerEn
 def use_up_free_pulls(user) -> None:
     for _ in range(settings.FREE_PULLS_PER_DAY):
         pay_pulls(user, reference="test:free")
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    """A guaranteed job bought the way a user buys one (its price paid through the ledger,
+    its first chunks queued); ``finished=True`` also grinds its chunks here, as a worker
+    would, until the match (give it an easy pattern: the default is found in a chunk)."""
+
+    class Meta:
+        model = Job
+
+    user = factory.SubFactory(FundedUserFactory, tokens=1_000_000)
+    pattern = "xyz"
+    format = "did:key"
+    case_insensitive = False
+    fuzzy = False
+    anchor = "anywhere"
+    mode = "words"
+    finished = False
+
+    @classmethod
+    def _create(cls, model_class, user, finished=False, **spec) -> Job:
+        job = jobs.job_create(user, spec=PatternSpec(**spec))
+        return grind_until_found(job) if finished else job
+
+
+def grind_until_found(job: Job, *, attempts: int = 5) -> Job:
+    """Claim and grind the job's queued chunks in this process until one finds its match."""
+    for _ in range(attempts):
+        chunk = Chunk.objects.filter(job=job, status="queued").order_by("index").first()
+        lease = jobs.chunk_claim(chunk.pk, worker="test:1")
+        if jobs.chunk_grind(lease) == "found":
+            job.refresh_from_db()
+            return job
+    raise AssertionError(f"no match in {attempts} chunks of {job.pattern!r}")

@@ -63,3 +63,16 @@ def test_a_pull_is_paid_and_queued_or_finished(user, pull_prices):
     assert (finished.status, finished.number, finished.has_key) == (Pull.Status.DONE, 2, True)
     assert finished.address.startswith("did:key:z6Mk")
     assert wallet.free_pulls_left(user) == 1
+
+
+def test_a_job_is_bought_through_the_ledger_and_a_finished_one_holds_its_match():
+    from jobs.models import Job
+    from tests.factories import JobFactory
+
+    job = JobFactory()
+    assert job.status == "queued" and job.chunks.filter(status="queued").exists()
+    assert job.spend_entry.amount == -job.price_tokens and job.number == 1
+    assert_ledger_consistent(job.user)
+    found = JobFactory(user=job.user, finished=True)
+    assert found.status == "done" and found.jackpot and found.has_key and found.number == 2
+    assert Job.objects.filter(user=job.user).count() == 2
