@@ -106,7 +106,23 @@ class LedgerEntryFactory(factory.django.DjangoModelFactory):
         return write(user, amount=abs(amount), kind=kind, reference=reference, reason=reason, **kwargs)
 
 
-class PullFactory(factory.django.DjangoModelFactory):
+class KeySearchFactory(factory.django.DjangoModelFactory):
+    """The pattern object a pull or a job is made for (PRODUCT.md §9's defaults), and
+    ``finished``: whether the test also grinds it here, as a worker would."""
+
+    class Meta:
+        abstract = True
+
+    pattern = "ab"
+    format = "did:key"
+    case_insensitive = False
+    fuzzy = False
+    anchor = "anywhere"
+    mode = "words"
+    finished = False
+
+
+class PullFactory(KeySearchFactory):
     """A pull started the way a user starts one, paid through the ledger (a free pull while
     any is left, else tokens); ``finished=True`` also grinds it as a worker does. Its task
     is queued only if the test's transaction commits (never, in an ordinary ``db`` test)."""
@@ -115,13 +131,6 @@ class PullFactory(factory.django.DjangoModelFactory):
         model = Pull
 
     user = factory.SubFactory(UserFactory)
-    pattern = "ab"
-    format = "did:key"
-    case_insensitive = False
-    fuzzy = False
-    anchor = "anywhere"
-    mode = "words"
-    finished = False
 
     @classmethod
     def _create(cls, model_class, user, finished=False, **spec) -> Pull:
@@ -141,7 +150,7 @@ def use_up_free_pulls(user) -> None:
         pay_pulls(user, reference="test:free")
 
 
-class JobFactory(factory.django.DjangoModelFactory):
+class JobFactory(KeySearchFactory):
     """A guaranteed job bought the way a user buys one (its price paid through the ledger,
     its first chunks queued); ``finished=True`` also grinds its chunks here, as a worker
     would, until the match (give it an easy pattern: the default is found in a chunk)."""
@@ -151,12 +160,6 @@ class JobFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(FundedUserFactory, tokens=1_000_000)
     pattern = "xyz"
-    format = "did:key"
-    case_insensitive = False
-    fuzzy = False
-    anchor = "anywhere"
-    mode = "words"
-    finished = False
 
     @classmethod
     def _create(cls, model_class, user, finished=False, **spec) -> Job:

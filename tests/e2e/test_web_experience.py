@@ -129,6 +129,26 @@ def axe_violations(page) -> list[str]:
     ]
 
 
+def check_layout(page, findings: Findings, where: str) -> None:
+    """The page fits the viewport, nothing sticks out of its card, and axe finds nothing serious."""
+    scroll_width, inner_width = overflow(page)
+    findings.check(scroll_width <= inner_width, f"{where}: {scroll_width} px wide in a {inner_width} px viewport "
+                                                f"(widest: {', '.join(widest_elements(page))})")
+    sticking_out = out_of_their_cards(page)
+    findings.check(not sticking_out, f"{where}: past its card: {', '.join(sticking_out)}")
+    for violation in axe_violations(page):
+        findings.append(f"{where}: axe {violation}")
+
+
+def at_each_size(base_url: str, user=None):
+    """One page (logged in as ``user``), yielded at each viewport size in turn."""
+    with chromium() as browser:
+        page = new_page(browser, base_url, user)
+        for size, viewport in VIEWPORTS.items():
+            page.set_viewport_size(viewport)
+            yield size, page
+
+
 def shot(page, name: str, size: str, *, full_page: bool = True) -> None:
     page.screenshot(path=str(PAGES_DIR / f"{name}-{size}.png"), full_page=full_page)
 
@@ -154,15 +174,8 @@ def test_every_page_fits_both_viewports_and_has_no_serious_axe_violation(live_se
                     page.check("#id_fuzzy")
                     expect(page.locator("[data-testid=odds]")).to_be_visible()
                 settle(page)
-                scroll_width, inner_width = overflow(page)
-                findings.check(scroll_width <= inner_width,
-                               f"{name} at {size}: {scroll_width} px wide in a {inner_width} px viewport "
-                               f"(widest: {', '.join(widest_elements(page))})")
-                sticking_out = out_of_their_cards(page)
-                findings.check(not sticking_out, f"{name} at {size}: past its card: {', '.join(sticking_out)}")
+                check_layout(page, findings, f"{name} at {size}")
                 shot(page, name, size)
-                for violation in axe_violations(page):
-                    findings.append(f"{name} at {size}: axe {violation}")
     findings.verdict()
 
 
@@ -335,23 +348,15 @@ def test_a_spending_limit_is_said_at_the_confirm_step_at_both_sizes(live_server)
     economy.wallet_set_limits(user, per_day=60, per_month=None)
     connections.close_all()
     findings = Findings()
-    with chromium() as browser:
-        page = new_page(browser, live_server.url, user)
-        for size, viewport in VIEWPORTS.items():
-            page.set_viewport_size(viewport)
-            type_fuzzy_pattern(page, "GO BE 42")
-            expect(page.locator("[data-testid=guaranteed-offer]")).to_be_visible()
-            page.click("#guaranteed-button")
-            refusal = page.locator("[data-testid=confirm-short]")
-            expect(refusal).to_contain_text("spending limit of 60 tokens")
-            expect(page.locator("[data-testid=confirm-job]")).to_have_count(0)
-            settle(page)
-            findings.check(page.evaluate(IN_VIEWPORT, refusal.element_handle()),
-                           f"confirm at {size}: the refusal is out of view")
-            findings.check(not out_of_their_cards(page), f"confirm at {size}: past its card: {out_of_their_cards(page)}")
-            scroll_width, inner_width = overflow(page)
-            findings.check(scroll_width <= inner_width, f"confirm at {size}: {scroll_width} px wide")
-            shot(page, "job-confirm-limit", size, full_page=False)
-            for violation in axe_violations(page):
-                findings.append(f"confirm at {size}: axe {violation}")
+    for size, page in at_each_size(live_server.url, user):
+        type_fuzzy_pattern(page, "GO BE 42")
+        expect(page.locator("[data-testid=guaranteed-offer]")).to_be_visible()
+        page.click("#guaranteed-button")
+        refusal = page.locator("[data-testid=confirm-short]")
+        expect(refusal).to_contain_text("spending limit of 60 tokens")
+        expect(page.locator("[data-testid=confirm-job]")).to_have_count(0)
+        settle(page)
+        findings.check(page.evaluate(IN_VIEWPORT, refusal.element_handle()), f"confirm at {size}: the refusal is out of view")
+        check_layout(page, findings, f"confirm at {size}")
+        shot(page, "job-confirm-limit", size, full_page=False)
     findings.verdict()
