@@ -129,6 +129,10 @@ def pull_spark(request: HttpRequest, public_id) -> HttpResponse:
     without a guaranteed offer or a visitor not logged in; another user's pull is a 404."""
     if not request.user.is_authenticated:
         return HttpResponse(status=204)
+    try:
+        rate_limit(request, group="job-offer", rate=settings.THROTTLE_ODDS_RATE)
+    except RateLimited:
+        return HttpResponse(status=204)  # the meter is a nicety: leave it out rather than fail the panel
     pull = pull_selectors.pull_for_owner(request.user, public_id)
     meter = spark.spark_meter_for_pull(request.user, pull)
     if meter is None:

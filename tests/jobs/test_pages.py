@@ -216,3 +216,19 @@ def test_the_confirm_step_says_when_a_spending_limit_would_refuse_the_price(page
     confirm = text(page.post("/app/guaranteed", GO_BE_42))
     assert "spending limit of 60 tokens" in confirm and 'data-testid="confirm-job"' not in confirm
     assert page.post("/jobs/create", {**GO_BE_42, "price_tokens": "100"}).status_code == 402  # as paying would
+
+
+def test_a_10x_pull_loads_its_spark_meter_once_and_a_flood_of_loads_is_left_out(page, owner, settings, captured_enqueues):
+    from patterns.engine import PatternSpec
+    from pulls import services as pulls
+
+    batch = pulls.pull_start(owner, spec=PatternSpec(pattern="GO BE 42", fuzzy=True), count=10)
+    for pull in batch:
+        pulls.pull_execute(pull.pk)
+    body = text(page.get(f"/pulls/{batch[0].public_id}"))
+    assert body.count('data-testid="spark-loader"') == 1  # under the best tile, not ten times
+
+    settings.THROTTLE_ODDS_RATE = "1/m"
+    meter_url = f"/app/spark/pulls/{batch[0].public_id}"
+    assert page.get(meter_url).status_code == 200
+    assert page.get(meter_url).status_code == 204  # over the rate: no meter, no error in the panel
