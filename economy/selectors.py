@@ -5,6 +5,7 @@ spending limits count from the start of the UTC day / month.
 """
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -184,6 +185,13 @@ def refunds_of(entry_id: int) -> QuerySet[LedgerEntry]:
 def refunded_tokens(entry_id: int) -> int:
     """Tokens already given back for one spend entry, by every refund of it together."""
     return refunds_of(entry_id).aggregate(total=Sum("amount"))["total"] or 0
+
+
+def refunded_tokens_of(entry_ids: Iterable[int]) -> dict[int, int]:
+    """``refunded_tokens`` for many spend entries in one query (entries with no refund are left out)."""
+    rows = (LedgerEntry.objects.filter(refunds_id__in=list(entry_ids)).values("refunds_id")
+            .annotate(total=Sum("amount")).values_list("refunds_id", "total"))
+    return dict(rows)
 
 
 def unrefunded_spends(user: AbstractBaseUser) -> QuerySet[LedgerEntry]:

@@ -9,6 +9,7 @@ from operator import attrgetter
 
 from django.utils import timezone
 
+from economy import selectors as economy_selectors
 from patterns.presenters import format_duration, format_one_in, format_percent
 from pulls.presenters import PullView
 
@@ -50,14 +51,20 @@ class JobView(PullView):
     one_in_text = Formatted("job.p_jackpot", format_one_in)
     expected_keys_text = Formatted("job.expected_keys", format_keys)
 
-    def __init__(self, job: Job, progress: selectors.JobProgress | None = None) -> None:
+    def __init__(self, job: Job, *, refunded_tokens: int | None = None) -> None:
         super().__init__(job)
         self.job = job
-        self._progress = progress
+        if refunded_tokens is not None:
+            self.refunded_tokens = refunded_tokens  # known already: no query of its own
 
     @cached_property
     def progress(self) -> selectors.JobProgress:
-        return self._progress or selectors.job_progress(self.job)
+        return selectors.job_progress(self.job)
+
+    @property
+    def keys_tried(self) -> int:
+        """Keys ground so far: live while the job runs, frozen on the job once it settles."""
+        return self.progress.keys_tried if self.job.active else self.job.keys_tried
 
     @property
     def finished(self) -> bool:
@@ -111,3 +118,9 @@ class QuoteView:
 
     def __getattr__(self, name: str):
         return getattr(self.quote, name)
+
+
+def job_history_views(jobs: list[Job]) -> list[JobView]:
+    """Jobs for a list (/history): their refunds read in one query, not one per row."""
+    refunds = economy_selectors.refunded_tokens_of(job.spend_entry_id for job in jobs if job.spend_entry_id)
+    return [JobView(job, refunded_tokens=refunds.get(job.spend_entry_id, 0)) for job in jobs]

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from jobs import selectors as job_selectors
-from jobs.presenters import JobView
+from jobs.presenters import job_history_views
 from patterns.engine import FORMATS, FUZZY_GROUPS
 from pulls import selectors as pull_selectors
 from pulls.forms import HistoryFilterForm
@@ -34,5 +34,5 @@ def history_page(request: HttpRequest) -> HttpResponse:
     jobs = job_selectors.job_history(request.user)[:HISTORY_JOBS_SHOWN]
     return render(request, "pulls/history.html", {
         "pulls": [PullView(pull) for pull in pulls[:HISTORY_PULLS_SHOWN]], "pulls_total": pulls.count(),
-        "filters": filters, "jobs": [JobView(job) for job in jobs],
+        "filters": filters, "jobs": job_history_views(list(jobs)),
     })

@@ -232,3 +232,28 @@ def test_a_10x_pull_loads_its_spark_meter_once_and_a_flood_of_loads_is_left_out(
     meter_url = f"/app/spark/pulls/{batch[0].public_id}"
     assert page.get(meter_url).status_code == 200
     assert page.get(meter_url).status_code == 204  # over the rate: no meter, no error in the panel
+
+
+def test_the_history_page_reads_its_jobs_in_a_fixed_number_of_queries(page, owner, captured_enqueues):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_history() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert page.get("/history").status_code == 200
+        return len(captured)
+
+    first = make_job(owner, HARD)
+    services_cancel(owner, first)
+    one = queries_for_history()
+    for _ in range(4):
+        services_cancel(owner, make_job(owner, HARD))
+    body = text(page.get("/history"))
+    assert body.count('data-testid="job-history-row"') == 5 and "back)" in body  # each shows its refund
+    assert queries_for_history() == one  # not one more per job
+
+
+def services_cancel(user, job):
+    from jobs import services
+
+    return services.job_cancel(user, public_id=job.public_id)
