@@ -71,19 +71,37 @@ def wallet_summary(user: AbstractBaseUser) -> WalletSummary:
 
 @dataclass(frozen=True)
 class PullAffordability:
-    can_pull: bool
-    can_multi_pull: bool
+    refusal: str | None  # why one pull would be refused now (None: it would not)
+    multi_refusal: str | None  # the same for a multi-pull
+
+    @property
+    def can_pull(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def can_multi_pull(self) -> bool:
+        return self.multi_refusal is None
 
 
-def pull_affordability(user: AbstractBaseUser, multi: int = 10) -> PullAffordability:
-    """Whether the user can pay for one pull (a free one or its tokens) and for a
-    ``multi``-pull (always tokens), as ``wallet_pay_pulls`` would decide today."""
-    summary = wallet_summary(user)
+def pull_affordability(user: AbstractBaseUser, *, multi: int) -> PullAffordability:
+    """Whether the user can pay for one pull (a free one, or its tokens) and for a
+    ``multi``-pull (always tokens), as ``wallet_pay_pulls`` would decide today: the same
+    ``debit_check``, so a spending limit disables the buttons as it would refuse the pull."""
+    wallet = Wallet.objects.filter(user=user).first()
     cost = settings.PULL_COST_TOKENS
+    free_left = free_pulls_left_in(wallet, utc_now().date())
     return PullAffordability(
-        can_pull=summary.free_pulls_left > 0 or summary.balance >= cost,
-        can_multi_pull=summary.balance >= multi * cost,
+        refusal=None if free_left > 0 else _debit_refusal(wallet, amount=cost),
+        multi_refusal=_debit_refusal(wallet, amount=multi * cost),
     )
+
+
+def _debit_refusal(wallet: Wallet | None, *, amount: int) -> str | None:
+    try:
+        debit_check(wallet, amount=amount, kind=LedgerEntry.Kind.PULL)
+    except EconomyError as refused:
+        return refused.message
+    return None
 
 
 @dataclass(frozen=True)

@@ -53,3 +53,19 @@ def test_without_javascript_the_form_still_shows_odds_and_keeps_the_csrf_token_o
     page = client.post("/app", fields).content.decode()
     assert 'data-level="jackpot"' in page
     assert '<form id="pattern-form" method="post"' in page
+
+
+def test_a_spending_limit_disables_the_pull_buttons_it_would_refuse_and_says_why(client_of, pull_prices):
+    from economy import services as economy
+    from tests.factories import FundedUserFactory, use_up_free_pulls
+
+    user = FundedUserFactory(tokens=5_000)
+    economy.wallet_set_limits(user, per_day=150, per_month=None)
+    page = client_of(user).get("/app").content.decode()
+    assert 'data-testid="multi-pull-blocked"' in page and "daily spending limit of 150 tokens" in page
+    assert 'data-testid="pull-blocked"' not in page  # a free pull is still there
+
+    use_up_free_pulls(user)
+    economy.wallet_set_limits(user, per_day=50, per_month=None)
+    page = client_of(user).get("/app").content.decode()
+    assert 'data-testid="pull-blocked"' in page and "daily spending limit of 50 tokens" in page
