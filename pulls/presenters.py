@@ -23,6 +23,7 @@ from patterns.presenters import format_one_in, format_percent
 from patterns.selectors import compile_or_raise
 
 from .models import Pull
+from .selectors import best_first
 
 # A jackpot is celebrated ("jackpot!", confetti, the jackpot chime) only when one pull of
 # its budget had less than this chance of it; a likelier one is an "exact match" whose
@@ -206,7 +207,7 @@ class BatchView:
     def __init__(self, pulls: list) -> None:
         views = [pull if isinstance(pull, PullView) else PullView(pull) for pull in pulls]
         self.polling = any(not view.finished for view in views)
-        self.pulls = sorted(views, key=lambda view: view.number) if self.polling else views
+        self.pulls = sorted(views, key=(lambda view: view.number) if self.polling else best_first)
         self.lead = views[0]
 
     @property
@@ -220,7 +221,7 @@ class BatchView:
     @property
     def best(self) -> PullView | None:
         done = [view for view in self.pulls if view.status == Pull.Status.DONE]
-        return max(done, key=lambda v: (v.jackpot, v.score or 0, len(v.bonus or ())), default=None)
+        return min(done, key=best_first, default=None)
 
     @property
     def done_count(self) -> int:

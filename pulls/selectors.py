@@ -44,10 +44,14 @@ def history(user: AbstractBaseUser, *, min_score: int | None = None, jackpot: bo
 
 
 def batch_of_pull(user: AbstractBaseUser, public_id: UUID | str) -> list[Pull]:
-    """The pulls paid for together with this one (itself alone for a single pull), best first."""
+    """The pulls paid for together with this one (itself alone for a single pull)."""
     pull = pull_for_owner(user, public_id)
-    pulls = list(Pull.objects.filter(user=user, batch=pull.batch)) if pull.batch else [pull]
-    return sorted(pulls, key=lambda pull: (pull.jackpot, pull.score or 0, len(pull.bonus)), reverse=True)
+    return list(Pull.objects.filter(user=user, batch=pull.batch)) if pull.batch else [pull]
+
+
+def best_first(pull: Pull) -> tuple:
+    """How a batch ranks its pulls: a jackpot first, then the score, then the bonus words."""
+    return (not pull.jackpot, -(pull.score or 0), -len(pull.bonus or ()))
 
 
 def private_key_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tuple[Pull, dict]:

@@ -365,9 +365,7 @@ JOB_VISIBILITY_TIMEOUT_SECONDS = env_int(
     "JOB_VISIBILITY_TIMEOUT_SECONDS", 2 * (max(JOB_CHUNK_TIME_LIMIT_SECONDS, PULL_TIME_LIMIT_SECONDS) + 30)
 )
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}), "visibility_timeout": JOB_VISIBILITY_TIMEOUT_SECONDS,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_VISIBILITY_TIMEOUT_SECONDS}
 # Task events, so Flower (bin/start: http://127.0.0.1:5555) shows chunk tasks as they run.
 # No "task-sent" events: each would be a second broker write inside every enqueue (it
 # doubled the publish, 0.6 → 1.3 ms); Flower still shows a task from the moment a worker
