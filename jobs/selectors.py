@@ -361,7 +361,7 @@ def job_result_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> dict:
     }
 
 
-def key_files_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tuple[Job, dict[str, str | bytes]]:
+def key_files_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> dict[str, str | bytes]:
     """The found key as files (filename → content), for the reveal panel and downloads."""
     job = job_for_owner(user, public_id, with_key=True, done=True)
-    return job, found_key_files(job)
+    return found_key_files(job)

@@ -146,7 +146,7 @@ def _new_job(user: AbstractBaseUser, quote: selectors.JobQuote, **fields) -> Job
     serialises their job numbers as it does their pull numbers."""
     return Job.objects.create(
         user=user,
-        number=(Job.objects.filter(user=user).aggregate(last=Max("number"))["last"] or 0) + 1,
+        number=pattern_selectors.next_number(Job.objects, user),
         **asdict(quote.spec),
         pattern_key=quote.pattern_key,
         p_jackpot=quote.p_jackpot,

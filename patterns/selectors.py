@@ -7,7 +7,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from core.exceptions import NotFound
 from core.validators import as_uuid
@@ -110,6 +110,12 @@ def search_for_owner(
     if found is None:
         raise missing(no_such)
     return found
+
+
+def next_number(searches: QuerySet[KeySearch], user: AbstractBaseUser) -> int:
+    """The user's next pull or job number (1 for their first). The caller holds the user's
+    wallet lock, which serialises their numbers (see pulls.services)."""
+    return (searches.filter(user=user).aggregate(last=Max("number"))["last"] or 0) + 1
 
 
 def found_key_result(search: KeySearch) -> dict | None:

@@ -66,20 +66,20 @@ def odds_partial(request: HttpRequest) -> HttpResponse:
 
 def key_file_views(files_for_owner: Callable, *, download_view: str) -> tuple[Callable, Callable]:
     """The reveal panel and the file downloads of a found key (a pull's or a job's):
-    owner-only, never cached. ``files_for_owner(user, public_id)`` → (search, files)."""
+    owner-only, never cached. ``files_for_owner(user, public_id)`` → filename → content."""
 
     @never_cache
     @login_required
     @require_GET
     def key_reveal(request: HttpRequest, public_id) -> HttpResponse:
-        _, files = files_for_owner(request.user, public_id)
+        files = files_for_owner(request.user, public_id)
         return render(request, "patterns/_key.html", {"files": key_files(files, download_view=download_view, public_id=public_id)})
 
     @never_cache
     @login_required
     @require_GET
     def key_download(request: HttpRequest, public_id, filename: str) -> HttpResponse:
-        _, files = files_for_owner(request.user, public_id)
+        files = files_for_owner(request.user, public_id)
         if filename not in files:
             return HttpResponse("No such file for this key.", status=404, content_type="text/plain")
         response = HttpResponse(files[filename], content_type="application/octet-stream")

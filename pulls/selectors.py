@@ -60,10 +60,10 @@ def private_key_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tupl
     return pull, found_key_exports(pull)
 
 
-def key_files_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> tuple[Pull, dict[str, str | bytes]]:
+def key_files_for_owner(user: AbstractBaseUser, public_id: UUID | str) -> dict[str, str | bytes]:
     """The key as files (filename → content), for the reveal panel and downloads."""
     pull = pull_for_owner(user, public_id, with_key=True)
-    return pull, found_key_files(pull)
+    return found_key_files(pull)
 
 
 def pull_as_dict(pull: Pull) -> dict:

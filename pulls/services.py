@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from economy import services as economy
 from economy.exceptions import AlreadyRefunded
 from patterns import services as pattern_services
 from patterns.engine import GrindResult, PatternSpec, RegexTimeout, compile_pattern, grind
-from patterns.selectors import compile_or_raise, found_key_fields
+from patterns.selectors import compile_or_raise, found_key_fields, next_number
 
 from .exceptions import BadPullCount
 from .models import Pull
@@ -48,7 +48,7 @@ def pull_start(user: AbstractBaseUser, *, spec: PatternSpec, count: int = 1) -> 
     batch = uuid.uuid4().hex
     with transaction.atomic():
         spend = economy.wallet_pay_pulls(user, count=count, reference=f"pulls:{batch}")
-        first_number = (Pull.objects.filter(user=user).aggregate(last=Max("number"))["last"] or 0) + 1
+        first_number = next_number(Pull.objects, user)
         pulls = [
             Pull.objects.create(
                 user=user,

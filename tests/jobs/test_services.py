@@ -275,7 +275,7 @@ def test_a_job_in_every_format_keeps_a_key_that_exports_for_its_address(rich_use
     job = finish_job(make_job(rich_user, "ab", format=fmt))
     secret = custody.open_seed(Job.objects.get(pk=job.pk).encrypted_seed)
     assert candidate_from_secret(compile_pattern(PatternSpec("ab", format=fmt)), secret).address == job.address
-    _, files = job_selectors.key_files_for_owner(rich_user, job.public_id)
+    files = job_selectors.key_files_for_owner(rich_user, job.public_id)
     assert files["address.txt"].strip() == job.address
 
 
